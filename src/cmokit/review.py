@@ -1,0 +1,297 @@
+"""A review folder: its descriptor, resources and Table Schemas, read safely.
+
+Everything else (loader, rules, DuckDB DDL, templates, data dictionary) derives field lists,
+types, codes and keys from the objects here, never from hand-written lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cmokit.errors import CmokitError
+
+DESCRIPTOR = "datapackage.json"
+URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a Table Schema, with its constraints unpacked."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    unique: bool = False
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    multiple: bool = False
+    true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
+    false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def coded(self) -> bool:
+        """True for a field whose values are codes from the codebook."""
+        return self.enum is not None or self.multiple
+
+    @classmethod
+    def from_descriptor(cls, d: dict) -> Field:
+        c = d.get("constraints", {}) or {}
+        enum = c.get("enum")
+        return cls(
+            name=d["name"],
+            type=d.get("type", "string"),
+            description=d.get("description", ""),
+            required=bool(c.get("required", False)),
+            unique=bool(c.get("unique", False)),
+            enum=tuple(str(v) for v in enum) if enum is not None else None,
+            pattern=c.get("pattern"),
+            minimum=c.get("minimum"),
+            maximum=c.get("maximum"),
+            min_length=c.get("minLength"),
+            max_length=c.get("maxLength"),
+            multiple=d.get("cmokit:codes") == "multiple",
+            true_values=tuple(d.get("trueValues", cls.true_values)),
+            false_values=tuple(d.get("falseValues", cls.false_values)),
+            raw=d,
+        )
+
+    def codes(self) -> tuple[str, ...] | None:
+        """The allowed codes: the enum, or for a multi-code field the alternatives of its pattern."""
+        if self.enum is not None:
+            return self.enum
+        if self.multiple and self.pattern:
+            m = re.match(r"^\^\(([^()]*)\)", self.pattern)
+            if m:
+                return tuple(re.sub(r"\\(.)", r"\1", a) for a in m.group(1).split("|"))
+        return None
+
+
+@dataclass
+class Resource:
+    """A tabular resource of the review: its CSV path and its schema."""
+
+    name: str
+    path: Path
+    rel_path: str
+    schema_path: Path | None
+    schema: dict
+    fields: list[Field]
+    primary_key: list[str]
+    foreign_keys: list[dict]
+    missing_values: dict[str, str]  # value -> label
+    descriptor: dict
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass
+class Review:
+    """A review folder (``datapackage.json`` + ``schema/`` + ``extract/`` + ``validators/``)."""
+
+    root: Path
+    descriptor_path: Path
+    descriptor: dict
+    resources: list[Resource]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The review's rule parameters (age bands, search window...), from the descriptor's ``cmokit`` section."""
+        return self.descriptor.get("cmokit", {}) or {}
+
+    @property
+    def name(self) -> str:
+        return self.descriptor.get("name", self.root.name)
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    def resource(self, name: str) -> Resource:
+        for r in self.resources:
+            if r.name == name:
+                return r
+        known = ", ".join(r.name for r in self.resources)
+        raise CmokitError(f"{self.descriptor_path.name}: no resource named '{name}' (known: {known}).", rule="resource.unknown")
+
+    def has(self, name: str) -> bool:
+        return any(r.name == name for r in self.resources)
+
+    @property
+    def data_resources(self) -> list[Resource]:
+        """Resources holding extracted data (everything but the codebook)."""
+        return [r for r in self.resources if r.name != "codebook"]
+
+    def codebook(self) -> list[dict[str, str]]:
+        """Rows of the codebook resource (empty when the review has none)."""
+        if not self.has("codebook"):
+            return []
+        res = self.resource("codebook")
+        with open(res.path, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Review:
+        """Open a review folder or its ``datapackage.json``; raise CmokitError with a fix if it cannot be read."""
+        p = Path(path) if path is not None else Path.cwd()
+        if p.is_dir():
+            descriptor_path = p / DESCRIPTOR
+            root = p
+        else:
+            descriptor_path = p
+            root = p.parent
+        if not descriptor_path.exists():
+            raise CmokitError(
+                f"{descriptor_path}: not found. Run cmokit inside a review folder or give the path of one "
+                f"(a folder with a {DESCRIPTOR}).",
+                rule="descriptor.missing",
+                path=str(descriptor_path),
+            )
+        try:
+            text = descriptor_path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CmokitError(f"{descriptor_path}: cannot be read ({exc}). Save it as UTF-8 text.",
+                              rule="descriptor.unreadable", path=str(descriptor_path)) from None
+        try:
+            descriptor = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CmokitError(
+                f"{descriptor_path.name}, line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}). "
+                "Fix the syntax (a missing comma or quote is the usual cause).",
+                rule="descriptor.json", path=str(descriptor_path), line=exc.lineno,
+            ) from None
+        if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+            raise CmokitError(f"{descriptor_path.name}: must be a JSON object with a 'resources' list.",
+                              rule="descriptor.resources", path=str(descriptor_path))
+        root = root.resolve()
+        resources = []
+        seen: set[str] = set()
+        for i, rd in enumerate(descriptor["resources"]):
+            resources.append(_resource(root, descriptor_path, i, rd, seen))
+        review = cls(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources)
+        for r in resources:
+            for fk in r.foreign_keys:
+                target = (fk.get("reference") or {}).get("resource", "")
+                if target and not review.has(target):
+                    raise CmokitError(
+                        f"{_rel(r.schema_path, root)}: foreign key of '{r.name}' refers to resource '{target}', "
+                        f"which the descriptor does not declare. Declare it or fix the name.",
+                        rule="resource.unknown", path=_rel(r.schema_path, root))
+        return review
+
+
+def _rel(p: Path | None, root: Path) -> str:
+    if p is None:
+        return DESCRIPTOR
+    try:
+        return p.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def safe_path(root: Path, rel: Any, what: str) -> Path:
+    """Resolve ``rel`` inside ``root``; refuse absolute paths, ``..``, URLs, ``~``, ``$VAR`` and symlinks leading out."""
+    if not isinstance(rel, str) or not rel.strip():
+        raise CmokitError(f"{DESCRIPTOR}: {what} has no path (a relative path such as 'extract/consensus/x.csv').",
+                          rule="path.unsafe", path=DESCRIPTOR)
+    why = None
+    if URL_RE.match(rel):
+        why = "is a URL; cmokit reads only files inside the review folder"
+    elif rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", rel):
+        why = "is absolute; use a path relative to the review folder"
+    elif ".." in re.split(r"[\\/]", rel):
+        why = "climbs out of the review folder ('..')"
+    elif rel.startswith("~") or "$" in rel:
+        why = "uses '~' or '$'; use a plain relative path"
+    if why is None:
+        candidate = root / rel
+        real = candidate.resolve()
+        try:
+            real.relative_to(root)
+        except ValueError:
+            why = "is a symlink leading outside the review folder"
+        else:
+            return real
+    raise CmokitError(f"{DESCRIPTOR}: {what} path '{rel}' {why}. It was not read.", rule="path.unsafe", path=DESCRIPTOR)
+
+
+def _resource(root: Path, descriptor_path: Path, i: int, rd: Any, seen: set[str]) -> Resource:
+    if not isinstance(rd, dict) or not rd.get("name"):
+        raise CmokitError(f"{descriptor_path.name}: resource #{i + 1} needs a 'name'.", rule="descriptor.resources",
+                          path=DESCRIPTOR)
+    name = rd["name"]
+    if name in seen:
+        raise CmokitError(f"{descriptor_path.name}: resource '{name}' is declared twice.", rule="descriptor.resources",
+                          path=DESCRIPTOR)
+    seen.add(name)
+    rel = rd.get("path")
+    if isinstance(rel, list):
+        raise CmokitError(f"{descriptor_path.name}: resource '{name}' has several paths; cmokit needs one CSV file.",
+                          rule="descriptor.resources", path=DESCRIPTOR)
+    path = safe_path(root, rel, f"resource '{name}'")
+    schema = rd.get("schema")
+    schema_path = None
+    if isinstance(schema, str):
+        schema_path = safe_path(root, schema, f"schema of resource '{name}'")
+        if not schema_path.exists():
+            raise CmokitError(
+                f"{descriptor_path.name}: the schema file '{schema}' of resource '{name}' does not exist. "
+                "Restore it (git checkout) or fix the path.", rule="schema.missing", path=schema)
+        try:
+            schema = json.loads(schema_path.read_text(encoding="utf-8-sig"))
+        except json.JSONDecodeError as exc:
+            raise CmokitError(f"{schema}, line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}).",
+                              rule="schema.json", path=schema, line=exc.lineno) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CmokitError(f"{schema}: cannot be read ({exc}).", rule="schema.json", path=schema) from None
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+        raise CmokitError(f"schema of resource '{name}' must be an object with a non-empty 'fields' list.",
+                          rule="schema.invalid", path=str(rd.get("schema", DESCRIPTOR)))
+    fields = []
+    for fd in schema["fields"]:
+        if not isinstance(fd, dict) or not fd.get("name"):
+            raise CmokitError(f"schema of resource '{name}': every field needs a 'name'.", rule="schema.invalid",
+                              path=str(rd.get("schema", DESCRIPTOR)))
+        fields.append(Field.from_descriptor(fd))
+    pk = schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    fks = []
+    for fk in schema.get("foreignKeys") or []:
+        fk = dict(fk)
+        fk["fields"] = [fk["fields"]] if isinstance(fk.get("fields"), str) else list(fk.get("fields", []))
+        ref = dict(fk.get("reference") or {})
+        ref["fields"] = [ref["fields"]] if isinstance(ref.get("fields"), str) else list(ref.get("fields", []))
+        fk["reference"] = ref
+        fks.append(fk)
+    missing: dict[str, str] = {}
+    for mv in schema.get("missingValues", [""]):
+        if isinstance(mv, dict):
+            missing[str(mv.get("value", ""))] = str(mv.get("label", ""))
+        else:
+            missing[str(mv)] = ""
+    names = {f.name for f in fields}
+    for key in pk + [k for fk in fks for k in fk["fields"]]:
+        if key not in names:
+            raise CmokitError(f"schema of resource '{name}': key field '{key}' is not one of its fields.",
+                              rule="schema.invalid", path=str(rd.get("schema", DESCRIPTOR)))
+    return Resource(name=name, path=path, rel_path=rel, schema_path=schema_path, schema=schema, fields=fields,
+                    primary_key=pk, foreign_keys=fks, missing_values=missing, descriptor=rd)
