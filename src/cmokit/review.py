@@ -131,7 +131,8 @@ class Review:
             if r.name == name:
                 return r
         known = ", ".join(r.name for r in self.resources)
-        raise CmokitError(f"{self.descriptor_path.name}: no resource named '{name}' (known: {known}).", rule="resource.unknown")
+        raise CmokitError(f"{self.descriptor_path.name}: no resource named '{name}' (known: {known}).",
+                          rule="resource.unknown")
 
     def has(self, name: str) -> bool:
         return any(r.name == name for r in self.resources)
@@ -209,7 +210,7 @@ def _rel(p: Path | None, root: Path) -> str:
 
 
 def safe_path(root: Path, rel: Any, what: str) -> Path:
-    """Resolve ``rel`` inside ``root``; refuse absolute paths, ``..``, URLs, ``~``, ``$VAR`` and symlinks leading out."""
+    """Resolve ``rel`` inside ``root``; refuse absolute, ``..``, URL, ``~``, ``$VAR`` paths and symlinks leading out."""
     if not isinstance(rel, str) or not rel.strip():
         raise CmokitError(f"{DESCRIPTOR}: {what} has no path (a relative path such as 'extract/consensus/x.csv').",
                           rule="path.unsafe", path=DESCRIPTOR)

@@ -43,7 +43,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS or not _module_exists(name):
             return None
         module = importlib.import_module(f"cmokit.cli.{COMMANDS[name][0]}")
-        return getattr(module, "command")
+        return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
