@@ -197,3 +197,21 @@ def test_the_one_reported_cost_is_usd_10000_to_12000_per_child_per_year():
     money = [r for r in rows("resource_inputs") if r["input_type"] == "money"]
     assert [(r["study_id"], r["amount_min"], r["amount_max"], r["currency"], r["unit"]) for r in money] == [
         ("eddy-2017", "10000", "12000", "USD", "per child per year")]
+
+
+def test_infant_support_types_follow_the_results_without_implying_only():
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    infants = ("cho-2013", "letourneau-2011", "mitchell-2015", "stubbs-2016")
+    # 'All four interventions addressed some form of informational support'
+    assert all("informational" in cmo[s]["support_types"].split("; ") for s in infants)
+    # '[34] specifically addressed all types of social support (i.e. emotional, practical and informational support)'
+    assert set(cmo["stubbs-2016"]["support_types"].split("; ")) == {"emotional", "practical", "informational"}
+    # 'one intervention addressed informational support only [36]': the other two say they addressed more
+    for s in ("letourneau-2011", "mitchell-2015"):
+        assert "informational support only [36]" in cmo[s]["notes"]
+
+
+def test_branch_child_outcomes_follow_the_table_and_note_the_results(studies):
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    assert cmo["branch-2013"]["child_effect"] == "not_reported"
+    assert "only [32,37]" in studies["branch-2013"]["notes"]
