@@ -34,6 +34,10 @@ class Report:
     review: str
     problems: list[Problem] = field(default_factory=list)
     fatal: bool = False
+    root: str | None = None  # the review folder
+    submission: str | None = None  # the reviewer's folder when a submission was validated
+    trusted: bool = True  # False: the review's own rules (validators/) were not run
+    rows: dict[str, int] = field(default_factory=dict)  # data rows read per resource
 
     @property
     def errors(self) -> list[Problem]:
@@ -53,3 +57,30 @@ class Report:
         if self.fatal:
             return 2
         return 1 if self.errors else 0
+
+    def summary(self) -> dict:
+        """Counts: ``errors``, ``warnings``, ``rules`` ({rule: {"error": n, "warning": n}}), ``files`` ({path: n})."""
+        rules: dict[str, dict[str, int]] = {}
+        files: dict[str, int] = {}
+        for p in self.problems:
+            counts = rules.setdefault(p.rule, {ERROR: 0, WARNING: 0})
+            counts[p.severity] = counts.get(p.severity, 0) + 1
+            if p.path:
+                files[p.path] = files.get(p.path, 0) + 1
+        return {"errors": len(self.errors), "warnings": len(self.warnings), "rules": dict(sorted(rules.items())),
+                "files": files}
+
+    def to_dict(self) -> dict:
+        """The stable JSON form of the report (documented in the README, section Validation)."""
+        return {
+            "valid": self.valid,
+            "exit_code": self.exit_code,
+            "review": self.review,
+            "root": self.root,
+            "submission": self.submission,
+            "trusted": self.trusted,
+            "fatal": self.fatal,
+            "rows": dict(self.rows),
+            "summary": self.summary(),
+            "errors": [p.to_dict() for p in self.problems],
+        }

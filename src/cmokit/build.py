@@ -1,0 +1,588 @@
+"""Build the review's DuckDB database from the validated package.
+
+One table per resource, typed from its Table Schema: ``date`` -> DATE, ``integer`` -> INTEGER, ``number`` -> DOUBLE,
+``boolean`` (yes/no) -> BOOLEAN, a coded string -> an ENUM type of its codes, a multi-code field -> a list of that
+ENUM (a list of codes), other strings -> VARCHAR. ``required``, ``minimum``/``maximum``, ``pattern`` and lengths
+become NOT NULL and CHECK constraints, ``unique`` a unique index, ``primaryKey`` and ``foreignKeys`` PRIMARY KEY
+and FOREIGN KEY constraints; descriptions become table and column comments.
+
+Missing values: a typed column holds NULL for every missing value of the schema (``""`` not yet extracted, ``NR``
+not reported, ``NA`` not applicable). Nothing is lost: the schema ``missing`` holds one shadow table per resource
+(its key as text, then per field the cell's code, NULL where the cell holds a value), and the view
+``missing_cells(resource, key, field, code, label)`` lists them one cell per row. CSVs are loaded with DuckDB
+``read_csv`` as text and cast in SQL, one statement per table.
+
+The file is written atomically: built under a temporary name in the same folder, then moved over the old one, and
+only once validation (running in a thread meanwhile) has passed, or the build is forced.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmokit import __version__
+from cmokit.database import (
+    METADATA_TABLE,
+    MISSING_SCHEMA,
+    MISSING_TABLE,
+    PROBLEMS_TABLE,
+    SOURCES_TABLE,
+    SYSTEM_TABLES,
+    resolve_db_path,
+    sha256_file,
+    source_files,
+)
+from cmokit.errors import CmokitError, DataInvalid
+from cmokit.report import Problem, Report
+from cmokit.review import Field, Resource, Review
+
+INVALID_LABEL = "invalid value kept by a forced build"
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    db_path: Path
+    package: str
+    version: str
+    tables: dict[str, int]
+    views: list[str]
+    missing_cells: int
+    invalid_cells: int
+    forced: bool
+    valid: bool
+    constraints: bool
+    problems: list[Problem] = field(default_factory=list)
+    validation_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class BuildRefused(DataInvalid):
+    """The review is invalid and the build was not forced (exit 1); ``report`` holds the problems."""
+
+    def __init__(self, message: str, report: Report):
+        super().__init__(message, rule="build.invalid")
+        self.report = report
+
+
+# ----------------------------------------------------------------------------------------------- SQL helpers
+
+def q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def enum_type_name(resource: Resource, f: Field) -> str:
+    """Name of the ENUM type holding a coded field's codes."""
+    return f"{resource.name}__{f.name}"
+
+
+def column_type(resource: Resource, f: Field) -> str:
+    """The DuckDB type of a field (see the module docstring)."""
+    if f.type == "string" and f.codes() is not None:
+        return q(enum_type_name(resource, f)) + ("[]" if f.multiple else "")
+    if f.type == "string" and f.multiple:
+        return "VARCHAR[]"
+    return {"integer": "INTEGER", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+            "datetime": "TIMESTAMP", "time": "TIME", "year": "INTEGER"}.get(f.type, "VARCHAR")
+
+
+def cast_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) -> str:
+    """SQL turning the raw text column ``raw`` into the typed value; NULL for a missing value.
+
+    ``strict`` (a build of a valid review) makes a cell that does not convert an error; otherwise it becomes NULL
+    (its text is kept in the ``missing`` schema).
+    """
+    typ = column_type(resource, f)
+    cast = "CAST" if strict else "TRY_CAST"
+    if f.type == "string" and f.multiple:
+        value = f"{cast}(list_transform(string_split({raw}, ';'), lambda x: trim(x)) AS {typ})"
+    elif f.type == "boolean":
+        bad = (f"error({lit(f'{resource.name}.{f.name}: not a boolean: ')} || {raw})" if strict else "NULL")
+        value = (f"CASE WHEN {raw} IS NULL THEN NULL "
+                 f"WHEN {raw} IN ({', '.join(lit(v) for v in f.true_values)}) THEN TRUE "
+                 f"WHEN {raw} IN ({', '.join(lit(v) for v in f.false_values)}) THEN FALSE ELSE {bad} END")
+    elif typ == "VARCHAR":
+        value = raw if "" in resource.missing_values else f"coalesce({raw}, '')"
+    else:
+        value = f"{cast}({raw} AS {typ})"
+    codes = [c for c in resource.missing_values if c != ""]
+    if codes:
+        return f"CASE WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN NULL ELSE {value} END"
+    return value
+
+
+def shadow_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) -> str:
+    """SQL for a field's column in the ``missing`` schema: the missing-value code of the cell, else NULL.
+
+    In a non-strict (forced) build a cell that does not convert keeps its raw text here.
+    """
+    if strict and f.required:  # cannot be missing in a valid review (and NOT NULL would refuse it)
+        return "CAST(NULL AS VARCHAR)"
+    whens = []
+    if "" in resource.missing_values:
+        whens.append(f"WHEN {raw} IS NULL THEN ''")
+    codes = [c for c in resource.missing_values if c != ""]
+    if codes:
+        whens.append(f"WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN {raw}")
+    if not strict and column_type(resource, f) != "VARCHAR":
+        typed = cast_expr(resource, f, raw, strict=False)
+        bad = f"{typed} IS NULL"
+        if f.multiple:
+            bad = f"({typed} IS NULL OR len(list_filter({typed}, lambda x: x IS NULL)) > 0)"
+        whens.append(f"WHEN {bad} THEN {raw}")
+    return f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
+
+
+def checks(f: Field) -> list[str]:
+    """CHECK constraints of a field's Table Schema constraints (enum codes are enforced by the ENUM type)."""
+    c = q(f.name)
+    out = []
+    if f.minimum is not None and f.type in ("integer", "number", "year"):
+        out.append(f"{c} >= {f.minimum!r}")
+    if f.maximum is not None and f.type in ("integer", "number", "year"):
+        out.append(f"{c} <= {f.maximum!r}")
+    if f.type == "string" and not f.multiple and f.codes() is None:
+        if f.pattern:
+            out.append(f"regexp_full_match({c}, {lit(f.pattern)})")
+        if f.min_length is not None:
+            out.append(f"length({c}) >= {int(f.min_length)}")
+        if f.max_length is not None:
+            out.append(f"length({c}) <= {int(f.max_length)}")
+    return out
+
+
+def table_ddl(resource: Resource, review: Review, constraints: bool) -> str:
+    """CREATE TABLE statement of a resource (its primary key and unique indexes come after loading: ``key_ddl``)."""
+    cols = []
+    for f in resource.fields:
+        col = f"{q(f.name)} {column_type(resource, f)}"
+        if constraints:
+            if f.required or f.name in resource.primary_key:
+                col += " NOT NULL"
+            for chk in checks(f):
+                col += f" CHECK ({chk})"
+        cols.append(col)
+    if constraints:
+        for fk in _usable_foreign_keys(resource, review):
+            ref = fk["reference"]
+            cols.append(f"FOREIGN KEY ({', '.join(q(k) for k in fk['fields'])}) REFERENCES "
+                        f"{q(ref['resource'])} ({', '.join(q(k) for k in ref['fields'])})")
+    return f"CREATE TABLE {q(resource.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def key_ddl(resource: Resource) -> list[str]:
+    """The primary key (ALTER TABLE) and a unique index per ``unique`` field, added after the load: building an
+    index once is faster than row by row."""
+    out = []
+    if resource.primary_key:
+        out.append(f"ALTER TABLE {q(resource.name)} ADD PRIMARY KEY ({', '.join(q(k) for k in resource.primary_key)})")
+    for f in resource.fields:
+        if f.unique and resource.primary_key != [f.name]:
+            out.append(f"CREATE UNIQUE INDEX {q(f'{resource.name}__{f.name}__unique')} ON {q(resource.name)} "
+                       f"({q(f.name)})")
+    return out
+
+
+def _usable_foreign_keys(resource: Resource, review: Review) -> list[dict]:
+    """Foreign keys DuckDB can enforce: to another resource, on its primary key or a unique field."""
+    out = []
+    for fk in resource.foreign_keys:
+        ref = fk.get("reference") or {}
+        target = ref.get("resource") or ""
+        if not target or target == resource.name or not review.has(target):
+            continue
+        tr = review.resource(target)
+        unique = [f.name for f in tr.fields if f.unique]
+        if ref["fields"] == tr.primary_key or (len(ref["fields"]) == 1 and ref["fields"][0] in unique):
+            out.append(fk)
+    return out
+
+
+def _ordered(review: Review) -> list[Resource]:
+    """Resources in an order where every referenced table comes before the tables that refer to it."""
+    done: list[Resource] = []
+    names: set[str] = set()
+    pending = list(review.resources)
+    while pending:
+        for r in pending:
+            deps = {fk["reference"].get("resource") for fk in _usable_foreign_keys(r, review)}
+            if deps <= names:
+                done.append(r)
+                names.add(r.name)
+                pending.remove(r)
+                break
+        else:  # a cycle: keep the declared order
+            done.extend(pending)
+            break
+    return done
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except FileNotFoundError:
+        raise CmokitError(f"{path}: data file not found. Restore it or fix the resource's path.",
+                          rule="data.missing", path=str(path)) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CmokitError(f"{path}: cannot be read ({exc}). Save it as UTF-8 CSV.", rule="data.unreadable",
+                          path=str(path)) from None
+
+
+# ----------------------------------------------------------------------------------------------- views
+
+VIEW_DOCS: dict[str, str] = {
+    "study_overview": "One row per study: every studies column, plus quality (the overall MMAT rating from appraisal; "
+                      "the lowest where several appraisers rated the study), n_appraisals, n_cmo, n_measures and "
+                      "n_resource_inputs.",
+    "study_cmo": "Each CMO configuration with its study's identity, band, table position, recipient and income group.",
+    "study_measures": "Each measure with its study's identity and band.",
+    "study_resource_inputs": "Each resource input with its study's identity and band.",
+}
+
+
+def _views(review: Review) -> list[tuple[str, str, str]]:
+    """(name, comment, SQL) of the documented views this review supports."""
+    have = {r.name: set(r.field_names) for r in review.resources}
+    out: list[tuple[str, str, str]] = []
+    ident = ["study_id", "ref_number", "study_label", "age_band"]
+    if "studies" in have and set(ident) <= have["studies"]:
+        counts, joins = [], []
+        if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
+            counts.append("q.quality, coalesce(q.n_appraisals, 0) AS n_appraisals")
+            joins.append("LEFT JOIN (SELECT study_id, min(overall_rating) AS quality, count(*) AS n_appraisals "
+                         "FROM appraisal GROUP BY study_id) q USING (study_id)")
+        for child in ("cmo", "measures", "resource_inputs"):
+            if child in have and "study_id" in have[child]:
+                counts.append(f"coalesce({child}_n.n, 0) AS n_{child}")
+                joins.append(f"LEFT JOIN (SELECT study_id, count(*) AS n FROM {child} GROUP BY study_id) {child}_n "
+                             "USING (study_id)")
+        sel = ", ".join(["s.*"] + counts)
+        out.append(("study_overview", VIEW_DOCS["study_overview"],
+                    f"SELECT {sel} FROM studies s {' '.join(joins)} ORDER BY s.study_id"))
+        extra = [c for c in ("paper_table", "paper_table_row", "support_recipient", "income_group")
+                 if c in have["studies"]]
+        for child, name in (("cmo", "study_cmo"), ("measures", "study_measures"),
+                            ("resource_inputs", "study_resource_inputs")):
+            if child not in have or "study_id" not in have[child]:
+                continue
+            cols = ident + (extra if child == "cmo" else [])
+            res = review.resource(child)
+            order = ", ".join(f"c.{q(k)}" for k in res.primary_key) or "c.study_id"
+            out.append((name, VIEW_DOCS[name],
+                        f"SELECT {', '.join('s.' + q(c) for c in cols)}, c.* EXCLUDE (study_id) "
+                        f"FROM studies s JOIN {q(child)} c USING (study_id) ORDER BY {order}"))
+    out = [v for v in out if v[0] not in have]  # a resource of the same name wins
+    taken = set(have) | set(SYSTEM_TABLES) | {v[0] for v in out}
+    for r in review.resources:
+        for f in r.fields:
+            name = f"{r.name}_{f.name}"
+            if f.multiple and r.primary_key and name not in taken:
+                keys = ", ".join(q(k) for k in r.primary_key)
+                out.append((name, f"One row per code of the multi-code field {r.name}.{f.name}: {r.primary_key} "
+                                  f"and code.",
+                            f"SELECT {keys}, unnest({q(f.name)}) AS code FROM {q(r.name)}"))
+                taken.add(name)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- build
+
+def validate(review: Review) -> Report:
+    """Validate with cmokit's validator (the same as ``cmokit validate``)."""
+    from cmokit.validate import validate_review
+
+    return validate_review(review)
+
+
+def build(path: str | os.PathLike[str] | None = None, db: str | os.PathLike[str] | None = None, *,
+          force: bool = False) -> BuildResult:
+    """Validate the review at ``path`` and write its database to ``db`` (default ``<review>/.cmokit/review.duckdb``).
+
+    Raises BuildRefused (exit 1) if the review is invalid and ``force`` is false; CmokitError (exit 2) if it
+    cannot be read at all.
+    """
+    t0 = time.perf_counter()
+    review = Review.open(path)
+    clash = sorted({r.name for r in review.resources} & set(SYSTEM_TABLES))
+    if clash:
+        raise CmokitError(f"{review.descriptor_path.name}: resource name(s) {', '.join(clash)} are reserved for "
+                          f"cmokit's own tables ({', '.join(SYSTEM_TABLES)}); rename the resource.",
+                          rule="build.reserved_name", path=review.descriptor_path.name)
+    target = resolve_db_path(review, db)
+    if target.is_dir():
+        raise CmokitError(f"{target}: is a folder; give --db a database file name (e.g. {target / 'review.duckdb'}).",
+                          rule="usage", path=str(target))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Validation runs in a thread while the database is built (optimistically, as for a valid review) into a
+    # temporary file: both release the GIL, so this saves about a fifth of the time. The file only replaces the
+    # database once validation has passed; an invalid review is refused, or, with --force, built again without
+    # keys or checks. Hashing comes first, so a file edited during the build shows up as changed at the next query.
+    def timed_validate() -> tuple[Report, float]:
+        report = validate(review)
+        return report, time.perf_counter() - t0
+
+    sources = _hash_sources(review)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        validating = pool.submit(timed_validate)
+        result: BuildResult | None
+        try:
+            result = _write(review, target, lambda: validating.result()[0], sources, forced=force, strict=True)
+        except _NotValid:
+            result = None
+        except CmokitError:
+            if validating.result()[0].valid:
+                raise
+            result = None  # the data broke a cast or a key: validation says why
+        report, validation_seconds = validating.result()
+    if report.fatal:
+        first = report.errors[0].message if report.errors else "the review cannot be read"
+        raise CmokitError(first, rule=report.errors[0].rule if report.errors else "build.unreadable")
+    if result is None:
+        if not force:
+            n = len(report.errors)
+            raise BuildRefused(f"{review.name}: the review has {n} error{'s' * (n != 1)}; the database was not "
+                               "built. Fix them (see `cmokit validate`) or build anyway with --force (recorded in "
+                               "the database).", report)
+        # a forced build of invalid data keeps every row and cell, so it cannot declare keys or checks
+        result = _write(review, target, lambda: report, sources, forced=True, strict=False)
+    result.validation_seconds = validation_seconds
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+class _NotValid(Exception):
+    """Validation failed while an optimistic (strict) build was running: abandon it."""
+
+
+def _hash_sources(review: Review) -> list[tuple]:
+    """(path, absolute path, role, sha256, size) of every source file."""
+    return [(rel, p, role, sha256_file(p), p.stat().st_size if p.exists() else None)
+            for rel, p, role in source_files(review)]
+
+
+def _write(review: Review, target: Path, get_report: Callable[[], Report], sources: list, *, forced: bool,
+           strict: bool) -> BuildResult:
+    """Build into a temporary file beside ``target`` and move it over ``target``.
+
+    ``strict``: the review is (expected to be) valid: casts are strict and keys and checks are declared; once the
+    tables are loaded, ``get_report()`` must confirm it (else _NotValid and nothing is written).
+    """
+    import duckdb
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CmokitError(f"{target.parent}: cannot create the folder ({exc.strerror or exc}). Choose another "
+                          "place with --db.", rule="build.write", path=str(target)) from None
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            result = _fill(con, review, target, get_report, sources, forced=forced, strict=strict)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        wal = Path(str(target) + ".wal")
+        if wal.exists():  # a stale log of the old file must not be replayed onto the new one
+            wal.unlink()
+        os.replace(tmp, target)
+    except duckdb.Error as exc:
+        raise CmokitError(f"building {target} failed: {str(exc).strip().splitlines()[0]}. The review passed "
+                          "validation, so this is probably a cmokit bug; please report it.",
+                          rule="build.failed", path=str(target)) from None
+    except OSError as exc:
+        raise CmokitError(f"{target}: cannot be written ({exc.strerror or exc}). Choose another place with --db.",
+                          rule="build.write", path=str(target)) from None
+    finally:
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            if p.exists():
+                p.unlink()
+    return result
+
+
+def _fill(con, review: Review, target: Path, get_report: Callable[[], Report], sources: list, *, forced: bool,
+          strict: bool) -> BuildResult:
+    constraints = strict
+    con.execute(f"CREATE SCHEMA {MISSING_SCHEMA}")
+    # one resource after another, referenced tables (with their keys) first; loading tables in parallel threads
+    # was measured slower (the foreign-key checks contend for the referenced table's index)
+    for r in _ordered(review):
+        _create(con, review, r, constraints=constraints)
+        _load(con, r, strict=strict)
+        for ddl in key_ddl(r) if constraints else []:
+            con.execute(ddl)
+    tables = {r.name: con.execute(f"SELECT count(*) FROM {q(r.name)}").fetchone()[0] for r in review.resources}
+    views = []
+    for name, comment, sql in _views(review) + [_missing_view(review)]:
+        con.execute(f"CREATE VIEW {q(name)} AS {sql}")
+        con.execute(f"COMMENT ON VIEW {q(name)} IS {lit(comment)}")
+        views.append(name)
+    counts = _missing_counts(con, review, strict=strict)
+    report = get_report()
+    if strict and not report.valid:
+        raise _NotValid()
+    _metadata(con, review, report, sources, forced=forced, constraints=constraints)
+    return BuildResult(db_path=target, package=review.name, version=review.version, tables=tables, views=views,
+                       missing_cells=counts.get(False, 0), invalid_cells=counts.get(True, 0), forced=forced,
+                       valid=report.valid, constraints=constraints, problems=list(report.problems))
+
+
+def _missing_counts(con, review: Review, *, strict: bool) -> dict[bool, int]:
+    """{False: cells with a missing-value code, True: invalid cells kept by a forced build}, from the shadow tables.
+
+    In a strict build every non-NULL shadow cell is a missing-value code (a bad cell would have stopped the build).
+    """
+    counts = {False: 0, True: 0}
+    for r in review.resources:
+        fields = [f for f in r.fields if f.name not in r.primary_key]
+        if not fields:
+            continue
+        codes = ", ".join(lit(c) for c in r.missing_values) or "NULL"
+        total = " + ".join(f"count({q(f.name)})" for f in fields)
+        valid = total if strict else " + ".join(
+            f"count({q(f.name)}) FILTER (WHERE {q(f.name)} IN ({codes}))" for f in fields)
+        n_all, n_missing = con.execute(f"SELECT {total}, {valid} FROM {MISSING_SCHEMA}.{q(r.name)}").fetchone()
+        counts[False] += n_missing or 0
+        counts[True] += (n_all or 0) - (n_missing or 0)
+    return counts
+
+
+def _create(con, review: Review, r: Resource, *, constraints: bool) -> None:
+    """Create a resource's ENUM types and table, with comments from the schema."""
+    for f in r.fields:
+        codes = f.codes() if f.type == "string" else None
+        if codes is not None:
+            con.execute(f"CREATE TYPE {q(enum_type_name(r, f))} AS ENUM ({', '.join(lit(c) for c in codes)})")
+    con.execute(table_ddl(r, review, constraints))
+    if r.schema.get("description") or r.descriptor.get("title"):
+        con.execute(f"COMMENT ON TABLE {q(r.name)} IS " + lit(r.schema.get("description") or r.descriptor.get("title")))
+    for f in r.fields:
+        if f.description:
+            con.execute(f"COMMENT ON COLUMN {q(r.name)}.{q(f.name)} IS {lit(f.description)}")
+    keys = [f"CAST(NULL AS VARCHAR) AS {q(k)}" for k in r.primary_key] or ['CAST(NULL AS BIGINT) AS "#row"']
+    others = [f"CAST(NULL AS VARCHAR) AS {q(f.name)}" for f in r.fields if f.name not in r.primary_key]
+    con.execute(f"CREATE TABLE {MISSING_SCHEMA}.{q(r.name)} AS SELECT {', '.join(keys + others)} WHERE false")
+    con.execute(f"COMMENT ON TABLE {MISSING_SCHEMA}.{q(r.name)} IS " + lit(
+        f"Shadow of {r.name}: its key, then per field the missing-value code of the cell ('' not yet extracted, "
+        "NR, NA...) or NULL when the cell holds a value. See the missing_cells view."))
+
+
+def _load(con, r: Resource, *, strict: bool) -> None:
+    """Fill one resource's table and its ``missing`` shadow table from its CSV."""
+    raw = f"raw__{r.name}"
+    cols: dict[str, str] = {}
+    for i, h in enumerate(_header(r.path)):
+        cols[h if h not in cols else f"{h}__{i}"] = "VARCHAR"
+    if not cols:
+        cols = {f.name: "VARCHAR" for f in r.fields}
+    struct = "{" + ", ".join(f"{lit(k)}: 'VARCHAR'" for k in cols) + "}"
+    try:
+        con.execute(f"CREATE TEMP TABLE {q(raw)} AS SELECT * FROM read_csv($path, header = true, auto_detect = false, "
+                    f"columns = {struct}, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
+                    {"path": str(r.path)})
+    except Exception as exc:  # noqa: BLE001 - duckdb raises several error classes for unreadable CSV
+        raise CmokitError(f"{r.rel_path}: DuckDB cannot read it as CSV ({str(exc).strip().splitlines()[0]}). "
+                          "Run `cmokit validate` to locate the problem.", rule="data.unreadable",
+                          path=r.rel_path) from None
+    rawcol = {f.name: (f"r.{q(f.name)}" if f.name in cols else "CAST(NULL AS VARCHAR)") for f in r.fields}
+    typed = ", ".join(f"{cast_expr(r, f, rawcol[f.name], strict=strict)} AS {q(f.name)}" for f in r.fields)
+    try:
+        con.execute(f"INSERT INTO {q(r.name)} SELECT {typed} FROM {q(raw)} r")
+    except Exception as exc:  # noqa: BLE001
+        import duckdb
+
+        if not isinstance(exc, duckdb.ConversionException | duckdb.ConstraintException | duckdb.InvalidInputException):
+            raise
+        raise DataInvalid(f"{r.rel_path}: {str(exc).strip().splitlines()[0]}, although validation passed. Run "
+                          "`cmokit validate`; if it reports nothing, please report this as a cmokit bug.",
+                          rule="build.cast", path=r.rel_path) from None
+    # the shadow table: key columns as text, then the missing-value code (or a forced build's bad text) per field
+    keys = [rawcol[k] for k in r.primary_key] or ["row_number() OVER ()"]
+    others = [shadow_expr(r, f, rawcol[f.name], strict=strict) for f in r.fields if f.name not in r.primary_key]
+    con.execute(f"INSERT INTO {MISSING_SCHEMA}.{q(r.name)} SELECT {', '.join(keys + others)} FROM {q(raw)} r")
+    con.execute(f"DROP TABLE {q(raw)}")
+
+
+def _missing_view(review: Review) -> tuple[str, str, str]:
+    """The ``missing_cells`` view: the shadow tables in long form, one row per missing (or invalid) cell."""
+    parts = []
+    for r in review.resources:
+        keys = r.primary_key or ["#row"]
+        fields = [f.name for f in r.fields if f.name not in r.primary_key]
+        if not fields:
+            continue
+        labels = " ".join(f"WHEN {lit(c)} THEN {lit(lbl)}" for c, lbl in r.missing_values.items())
+        key = "[" + ", ".join(f"CAST({q(k)} AS VARCHAR)" for k in keys) + "]"
+        parts.append(
+            f"SELECT {lit(r.name)} AS resource, {key} AS key, field, code, "
+            f"CASE code {labels} ELSE {lit(INVALID_LABEL)} END AS label "
+            f"FROM (UNPIVOT {MISSING_SCHEMA}.{q(r.name)} ON {', '.join(q(f) for f in fields)} "
+            "INTO NAME field VALUE code)")
+    sql = " UNION ALL ".join(parts) if parts else (
+        "SELECT NULL::VARCHAR AS resource, NULL::VARCHAR[] AS key, NULL::VARCHAR AS field, NULL::VARCHAR AS code, "
+        "NULL::VARCHAR AS label WHERE false")
+    return (MISSING_TABLE, "One row per cell whose typed column holds NULL because the CSV has a missing-value code: "
+            "resource, key (primary-key values as text), field, code ('' not yet extracted, NR not reported, NA not "
+            "applicable; or the raw text of an invalid cell kept by a forced build) and its label.", sql)
+
+
+def _metadata(con, review: Review, report: Report, sources: list, *, forced: bool, constraints: bool) -> None:
+    import duckdb
+
+    con.execute(f"CREATE TABLE {METADATA_TABLE} (package_name VARCHAR, package_title VARCHAR, "
+                "package_version VARCHAR, built_at TIMESTAMPTZ, cmokit_version VARCHAR, duckdb_version VARCHAR, "
+                "forced BOOLEAN, valid BOOLEAN, validation_errors INTEGER, validation_warnings INTEGER, "
+                "constraints BOOLEAN)")
+    con.execute(f"COMMENT ON TABLE {METADATA_TABLE} IS " + lit(
+        "One row about this build: the package, when and with which cmokit it was built, and whether it was "
+        "forced over validation errors (then constraints is false: keys and checks were not declared)."))
+    con.execute(f"INSERT INTO {METADATA_TABLE} VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10)",
+                [review.name, review.descriptor.get("title"), review.version, __version__, duckdb.__version__,
+                 forced, report.valid, len(report.errors), len(report.warnings), constraints])
+    con.execute(f"CREATE TABLE {SOURCES_TABLE} (path VARCHAR PRIMARY KEY, role VARCHAR, sha256 VARCHAR, "
+                "bytes BIGINT)")
+    con.execute(f"COMMENT ON TABLE {SOURCES_TABLE} IS " + lit(
+        "Every file the build read (path relative to the review), with its SHA-256; `cmokit query` rebuilds "
+        "when one changes."))
+    con.executemany(f"INSERT INTO {SOURCES_TABLE} VALUES ($1, $2, $3, $4)",
+                    [[rel, role, h, size] for rel, _, role, h, size in sources])
+    con.execute(f"CREATE TABLE {PROBLEMS_TABLE} (rule VARCHAR, severity VARCHAR, resource VARCHAR, path VARCHAR, "
+                "line INTEGER, field VARCHAR, value VARCHAR, message VARCHAR)")
+    con.execute(f"COMMENT ON TABLE {PROBLEMS_TABLE} IS " + lit(
+        "The validation report the build was made with (errors only in a forced build; warnings in any)."))
+    if report.problems:
+        con.executemany(f"INSERT INTO {PROBLEMS_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        [[p.rule, p.severity, p.resource, p.path, p.line, p.field,
+                          None if p.value is None else str(p.value), p.message] for p in report.problems])
+
+
+def read_metadata(db_path: Path) -> dict | None:
+    """The build_metadata row of a database as a dict (None if absent)."""
+    from cmokit.database import connect_readonly
+
+    con = connect_readonly(db_path, sandbox=False)
+    try:
+        cur = con.execute(f"SELECT * FROM {METADATA_TABLE}")
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+    finally:
+        con.close()

@@ -1,0 +1,54 @@
+"""``cmokit compare``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cmokit.cli import handle_errors
+
+
+@click.command()
+@click.argument("reviewers", nargs=-1, required=True)
+@click.option("--package", "package", type=click.Path(path_type=Path), default=None,
+              help="The review folder or its datapackage.json (default: the current folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines (keys: fields, conflicts, tables, overall, alpha...).")
+@click.option("--conflicts", "conflicts_file", type=click.Path(path_type=Path), default=None,
+              help="Write one CSV row per disagreement (table, key, field, value_a, value_b, decision, value, "
+                   "decided_by, reason) for the adjudicator; two reviewers only.")
+@click.option("--fail-on-conflict", is_flag=True, help="Exit 1 when there is any conflict.")
+@handle_errors
+def command(reviewers: tuple[str, ...], package: Path | None, fmt: str, conflicts_file: Path | None,
+            fail_on_conflict: bool) -> None:
+    """Compare two or more reviewers' extractions: agreement, Cohen's kappa, conflicts.
+
+    REVIEWERS are reviewer ids (folders extract/reviewers/<id>/) or folder paths. With three or more,
+    figures are pairwise and Krippendorff's alpha (nominal) is computed across all.
+    Exit codes: 0 compared (even with conflicts, unless --fail-on-conflict), 1 conflicts with
+    --fail-on-conflict or invalid submission data, 2 usage error or unreadable input.
+    """
+    from cmokit.compare import compare, render_text, write_conflicts
+    from cmokit.errors import CmokitError
+    from cmokit.review import Review
+
+    if len(reviewers) < 2:
+        raise CmokitError("compare needs at least two reviewers (ids or folders), e.g. `cmokit compare alice bob`.",
+                          rule="usage")
+    if conflicts_file is not None and len(reviewers) != 2:
+        raise CmokitError("--conflicts needs exactly two reviewers (reconcile merges two); compare the others "
+                          "pairwise.", rule="usage")
+    review = Review.open(package)
+    result = compare(review, list(reviewers))
+    if conflicts_file is not None:
+        target = write_conflicts(result.pairs[0], conflicts_file)
+        click.echo(f"Wrote {len(result.conflicts)} conflicts to {target}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result), nl=False)
+    if fail_on_conflict and result.conflicts:
+        sys.exit(1)

@@ -1,0 +1,35 @@
+"""``cmokit export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cmokit.cli import handle_errors
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--format", "-f", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True,
+              help="Parquet (typed) or CSV (lists as '; '-separated codes, booleans yes/no, NULL empty).")
+@click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
+              help="Review folder or datapackage.json (default: the current folder).")
+@click.option("--db", type=click.Path(path_type=Path), default=None,
+              help="Database file (default: .cmokit/review.duckdb inside the review).")
+@handle_errors
+def command(directory: Path, fmt: str, review_path: Path | None, db: Path | None) -> None:
+    """Export every table of the database to DIRECTORY as Parquet or CSV (one file per table).
+
+    Includes cmokit's tables (build_metadata, source_files, validation_problems) and the missing-value shadow
+    tables (missing.<resource>). The database is rebuilt first if stale.
+    """
+    from cmokit.export import export
+    from cmokit.query import ensure_database
+    from cmokit.review import Review
+
+    review = Review.open(review_path)
+    db_path = ensure_database(review, db, notify=lambda m: click.echo(m, err=True))
+    files = export(db_path, directory, fmt)
+    click.echo(f"Wrote {len(files)} {fmt} files to {directory}: " + ", ".join(p.name for p in files))

@@ -1,0 +1,342 @@
+"""Run SQL against the review's database, read-only and sandboxed; named queries from ``queries/*.sql``.
+
+A named query is a ``.sql`` file whose leading comment block is its header::
+
+    -- title: Studies by age band
+    -- question: How many studies does each age band hold, and which?
+    -- param band: age band code (infants, children, adolescents)
+    -- param recipient = NULL: optional; NULL (the default) means every recipient
+    SELECT ... WHERE age_band = $band
+
+Parameters are DuckDB prepared-statement parameters (``$name``); values are bound, never pasted into the SQL.
+A parameter with ``= default`` is optional (``NULL`` for SQL NULL); one without must be given.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import gc
+import io
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cmokit.database import changed_sources, connect_readonly, resolve_db_path
+from cmokit.errors import CmokitError
+from cmokit.review import Review
+
+FORMATS = ("table", "csv", "json", "markdown")
+HEADER_RE = re.compile(r"^--\s*(title|question|paper)\s*:\s*(.*)$")
+PARAM_RE = re.compile(r"^--\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*([^:]*?))?\s*:\s*(.*)$")
+TABLE_CELL_WIDTH = 60
+
+
+@dataclass
+class Param:
+    """A parameter of a named query."""
+
+    name: str
+    description: str
+    default: str | None = None
+    required: bool = True
+
+
+@dataclass
+class NamedQuery:
+    """A named query: its file, header and SQL."""
+
+    name: str
+    path: Path
+    title: str
+    question: str
+    params: list[Param]
+    sql: str
+    paper: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QueryResult:
+    """Columns, their DuckDB types, and rows (Python values)."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+# ----------------------------------------------------------------------------------------------- named queries
+
+def parse_named(path: Path) -> NamedQuery:
+    """Read a named query file and its header; CmokitError (query.header) if the header is incomplete."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CmokitError(f"{path}: cannot be read ({exc}).", rule="query.unreadable", path=str(path)) from None
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    paper: list[str] = []
+    last: str | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if not s:
+            continue
+        if not s.startswith("--"):
+            break
+        m = HEADER_RE.match(s)
+        pm = PARAM_RE.match(s)
+        if m:
+            key, value = m.group(1), m.group(2).strip()
+            last = key
+            if key == "paper":
+                paper.append(value)
+            else:
+                meta[key] = value
+        elif pm:
+            last = "param"
+            default = pm.group(2)
+            params.append(Param(pm.group(1), pm.group(3), default, required=default is None))
+        elif re.match(r"^--\s*param\b", s):
+            raise CmokitError(f"{path.name}, line {n}: a parameter reads '-- param NAME: description' or "
+                              f"'-- param NAME = DEFAULT: description', not '{s}'.", rule="query.header",
+                              path=str(path), line=n)
+        elif last in ("title", "question") and s[2:].strip():  # continuation line
+            meta[last] += " " + s[2:].strip()
+        elif last == "param" and params and s[2:].strip():
+            params[-1].description += " " + s[2:].strip()
+    for key in ("title", "question"):
+        if not meta.get(key):
+            raise CmokitError(f"{path.name}: the header needs a '-- {key}: ...' line.", rule="query.header",
+                              path=str(path))
+    return NamedQuery(name=path.stem, path=path, title=meta["title"], question=meta["question"], params=params,
+                      sql=text, paper=paper)
+
+
+def queries_dir(review: Review) -> Path:
+    return review.root / "queries"
+
+
+def list_named(review: Review) -> list[NamedQuery]:
+    """Every named query of the review, by name."""
+    d = queries_dir(review)
+    return [parse_named(p) for p in sorted(d.glob("*.sql"))] if d.is_dir() else []
+
+
+def load_named(review: Review, name: str) -> NamedQuery:
+    """The named query ``name`` (file ``queries/<name>.sql``)."""
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
+        raise CmokitError(f"'{name}' is not a query name (letters, digits, '_', '-', '.').", rule="query.unknown")
+    path = queries_dir(review) / f"{name}.sql"
+    if not path.is_file():
+        known = ", ".join(q.name for q in list_named(review)) or "none"
+        raise CmokitError(f"no named query '{name}' in {queries_dir(review)} (known: {known}). "
+                          "Run `cmokit query --list`.", rule="query.unknown")
+    return parse_named(path)
+
+
+def bind_params(nq: NamedQuery, given: dict[str, str]) -> dict[str, str | None]:
+    """Check given parameters against the header; fill defaults; CmokitError (query.param) on a mismatch."""
+    names = [p.name for p in nq.params]
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise CmokitError(f"query '{nq.name}' has no parameter {', '.join(unknown)} "
+                          f"(its parameters: {', '.join(names) or 'none'}).", rule="query.param")
+    out: dict[str, str | None] = {}
+    for p in nq.params:
+        if p.name in given:
+            out[p.name] = given[p.name]
+        elif p.required:
+            raise CmokitError(f"query '{nq.name}' needs --param {p.name}=VALUE ({p.description}).",
+                              rule="query.param")
+        else:
+            out[p.name] = None if (p.default or "").upper() == "NULL" else p.default
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", _strip_comments(nq.sql)))
+    # DuckDB refuses values for parameters the SQL does not use
+    return {k: v for k, v in out.items() if k in used}
+
+
+def parse_param_options(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``key=value`` strings -> dict (CmokitError on a malformed one)."""
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise CmokitError(f"--param '{v}' must read key=value.", rule="query.param")
+        k, _, val = v.partition("=")
+        out[k.strip()] = val
+    return out
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+# ----------------------------------------------------------------------------------------------- running
+
+def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *, rebuild: bool = True,
+                    notify: Any = None) -> Path:
+    """The database path, rebuilt first when it is missing or any source file's hash changed.
+
+    ``notify(message)`` is called before a rebuild (the CLI prints it to stderr).
+    """
+    path = resolve_db_path(review, db)
+    changed = changed_sources(review, path)
+    if changed == [] or not rebuild:
+        return path
+    from cmokit.build import build
+
+    if notify is not None:
+        why = "no database yet" if changed is None else "changed: " + ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        notify(f"Building {path} ({why})...")
+    build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path)
+    return path
+
+
+def run_sql(db_path: Path, sql: str, params: dict[str, Any] | None = None) -> QueryResult:
+    """Run ``sql`` in the read-only sandbox; CmokitError (rule query.sql) with one line and the position on error."""
+    import duckdb
+
+    con = connect_readonly(db_path, sandbox=True)
+    try:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # fetching many rows creates many tuples at once; collecting them midway only costs time
+        try:
+            cur = con.execute(sql, params or None)
+            rows = cur.fetchall() if cur.description else []
+            desc = cur.description or []
+        except duckdb.Error as exc:
+            raise CmokitError(sql_error_message(exc, sql), rule="query.sql") from None
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    finally:
+        con.close()
+    return QueryResult(columns=[d[0] for d in desc], types=[str(d[1]) for d in desc], rows=rows)
+
+
+def run_named(db_path: Path, nq: NamedQuery, params: dict[str, str] | None = None) -> QueryResult:
+    """Run a named query with its parameters bound."""
+    bound = bind_params(nq, params or {})
+    try:
+        return run_sql(db_path, nq.sql, bound)
+    except CmokitError as exc:
+        exc.message = f"{nq.path.name}: {exc.message}"
+        raise
+
+
+def sql_error_message(exc: BaseException, sql: str) -> str:
+    """One line: the kind of error, DuckDB's message, and where in the SQL (line, column) when DuckDB says."""
+    text = str(exc).strip()
+    kind, _, rest = text.partition(": ")
+    info: dict[str, Any] = {}
+    if rest.startswith("{"):
+        try:
+            info = json.loads(rest)
+        except json.JSONDecodeError:
+            info = {}
+    message = info.get("exception_message") or rest or text
+    kind = (info.get("exception_type") + " Error") if info.get("exception_type") else kind
+    message = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    where = ""
+    pos = info.get("position")
+    if pos is not None and str(pos).isdigit():
+        offset = int(pos)
+        before = sql[:offset]
+        line = before.count("\n") + 1
+        col = offset - (before.rfind("\n") + 1) + 1
+        where = f" (at line {line}, column {col}: {sql[offset:offset + 20].splitlines()[0] if sql[offset:] else ''!r})"
+    if kind.startswith("Permission"):
+        message += " - queries run in a read-only sandbox without file, network or extension access"
+    elif "Cannot change configuration option" in message:
+        message += " - settings are locked in the query sandbox"
+    return f"SQL {kind.lower() if kind else 'error'}: {message}{where}"
+
+
+# ----------------------------------------------------------------------------------------------- rendering
+
+def to_jsonable(v: Any) -> Any:
+    """A value as JSON can hold it: dates ISO, decimals as numbers, lists and structs recursively."""
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, dt.timedelta):
+        return str(v)
+    if isinstance(v, list | tuple):
+        return [to_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): to_jsonable(x) for k, x in v.items()}
+    return v
+
+
+def cell_text(v: Any) -> str:
+    """A value as text: NULL -> '', lists as '; '-separated codes (the package's own convention)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, list | tuple):
+        return "; ".join(cell_text(x) for x in v)
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)) if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def render(result: QueryResult, fmt: str = "table") -> str:
+    """Render a result as ``table`` (aligned text), ``csv``, ``json`` (array of row objects) or ``markdown``."""
+    if fmt == "json":
+        return json.dumps([{k: to_jsonable(v) for k, v in r.items()} for r in result.records()],
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(result.columns)
+        for r in result.rows:
+            w.writerow([cell_text(v) for v in r])
+        return buf.getvalue()
+    if fmt == "markdown":
+        return markdown_table(result.columns, [[cell_text(v) for v in r] for r in result.rows])
+    if fmt == "table":
+        return text_table(result.columns, [[cell_text(v) for v in r] for r in result.rows])
+    raise CmokitError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)}).", rule="usage")
+
+
+def md_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table (line breaks in cells become <br>)."""
+    lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
+    lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def text_table(columns: list[str], rows: list[list[str]], width: int = TABLE_CELL_WIDTH) -> str:
+    """Aligned plain text for people; long cells are cut at ``width`` characters with '…'."""
+    def fit(s: str) -> str:
+        s = s.replace("\r\n", " / ").replace("\n", " / ")
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    cells = [[fit(c) for c in columns]] + [[fit(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    out = []
+    for n, r in enumerate(cells):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append(f"({len(rows)} row{'s' * (len(rows) != 1)})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,408 @@
+"""Read a resource's CSV file as text: structure checks and the physical line of every record.
+
+Every cell is read as a string (polars, ``infer_schema=False``); types are checked afterwards, cell by cell,
+in :mod:`cmokit.checks`. The physical line of each record (header = line 1) is found with a vectorised scan of
+the bytes (quote parity, then unquoted newlines and commas), which is exact even when quoted cells hold
+newlines. The same scan counts the cells of every record, which polars cannot do (it pads short rows silently).
+When the scan and polars disagree (stray quotes, lone carriage returns...), the file is re-read with Python's
+``csv`` module, which is slower but authoritative.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmokit.report import Problem
+from cmokit.review import Resource
+
+if TYPE_CHECKING:
+    import polars as pl
+
+LINE = "__line"
+RAGGED = "__ragged"
+BOM = b"\xef\xbb\xbf"
+CHUNK = 1 << 24  # bytes per step of the scan (bounds its memory)
+
+
+@dataclass
+class Table:
+    """One resource's CSV, read as text.
+
+    ``frame`` has one String column per schema field found in the header (named by the field; cells never null:
+    an empty cell is ""), plus ``__line`` (physical CSV line of the record) and ``__ragged`` (the record had
+    more or fewer cells than the header). ``frame`` is None when the file could not be read as a table at all.
+    """
+
+    resource: Resource
+    path: str  # as shown to users (relative to the review folder when inside it)
+    frame: pl.DataFrame | None = None
+    header: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.frame is not None
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else self.frame.height
+
+    def columns(self) -> list[str]:
+        """Schema fields present in the file (in schema order)."""
+        if self.frame is None:
+            return []
+        have = set(self.frame.columns)
+        return [f for f in self.resource.field_names if f in have]
+
+
+def read_table(resource: Resource, file: Path, shown: str) -> Table:
+    """Read ``file`` as the CSV of ``resource``; report structure problems; never raise for bad content."""
+    table = Table(resource=resource, path=shown)
+
+    def problem(rule: str, message: str, line: int | None = None, fld: str | None = None,
+                value: str | None = None) -> None:
+        table.problems.append(Problem(rule=rule, message=message, resource=resource.name, path=shown, line=line,
+                                      field=fld, value=value))
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        problem("file.missing", f"{shown}: cannot be read ({exc.strerror or exc}).")
+        return table
+    bom = data.startswith(BOM)
+    if bom:
+        data = data[len(BOM):]
+    if re.search(rb"[^\s]", data) is None:
+        problem("file.empty", f"{shown}: the file is empty; it needs at least the header line "
+                              f"({','.join(resource.field_names[:4])},...). Run `cmokit template` for a blank form.")
+        return table
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problem("file.encoding", f"{shown}: the file is UTF-16 text (Excel's 'Unicode text'). "
+                                 "Save it as 'CSV UTF-8 (comma delimited)'.", line=1)
+        return table
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        problem("file.nul", f"{shown}, line {line}: the file contains NUL bytes, so it is not a text CSV (a "
+                            "spreadsheet or a UTF-16 file saved with a .csv name?). "
+                            "Save it as 'CSV UTF-8 (comma delimited)'.", line=line)
+        return table
+    source: Path | bytes = file  # polars reads the file itself (faster); bytes only when they had to change
+    if bom:
+        source = data
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                data, source = _reencode(data, problem)
+    header, header_lines = _header(data)
+    if not header or (len(header) == 1 and not header[0].strip() and header_lines <= 1):
+        problem("file.empty", f"{shown}: no header line. The first line must name the columns "
+                              f"({','.join(resource.field_names[:4])},...).", line=1)
+        return table
+    names = set(resource.field_names)
+    if len(header) == 1 and len(names) > 1:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs")):
+            parts = [p.strip().strip('"') for p in header[0].split(sep)]
+            if sep in header[0] and names.intersection(parts):
+                problem("file.delimiter",
+                        f"{shown}: the columns are separated by {what}, not commas (Excel with European settings "
+                        "saves CSV like this). Save it as 'CSV UTF-8 (comma delimited)', or set the list "
+                        "separator to ',' before saving.", line=1, value=header[0][:80])
+                return table
+    table.header = header
+    keep = _header_problems(header, resource, problem)
+    table.frame = _records(data, source, header, header_lines, keep, problem)
+    return table
+
+
+def _header(data: bytes) -> tuple[list[str], int]:
+    """The header record and the number of physical lines it spans."""
+    end = 0
+    # the header rarely holds quoted newlines; take enough bytes for it
+    for _ in range(64):
+        nxt = data.find(b"\n", end)
+        end = len(data) if nxt < 0 else nxt + 1
+        chunk = data[:end]
+        if chunk.count(b'"') % 2 == 0 or end >= len(data):
+            break
+    text = data[:end].decode("utf-8", errors="replace")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return [], 0
+    return rows[0], max(1, text.count("\n"))
+
+
+def _header_problems(header: list[str], resource: Resource, problem) -> dict[int, str]:
+    """Report header problems; return {column position: schema field} for the columns to check."""
+    names = resource.field_names
+    by_fold = {n.strip().lower(): n for n in names}
+    keep: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    suggested: dict[str, str] = {}
+    for i, h in enumerate(header):
+        col = i + 1
+        if not h.strip():
+            problem("header.blank", f"column {col} has no name in the header. Name it (or delete the column if it "
+                                    "is empty).", 1, None, h)
+            continue
+        if h in seen:
+            problem("header.duplicate", f"column {col} '{h}' repeats column {seen[h] + 1}. Keep one column per field "
+                                        "(merge or delete the copy).", 1, h, h)
+            continue
+        seen[h] = i
+        if h in names:
+            keep[i] = h
+            continue
+        fold = by_fold.get(h.strip().lower())
+        if fold is not None and fold not in header:
+            suggested[fold] = h
+            hint = f"did you mean '{fold}'? Rename the column exactly '{fold}' (names are case-sensitive, no spaces)."
+        else:
+            close = get_close_matches(h, [n for n in names if n not in header], n=1, cutoff=0.75)
+            if close:
+                suggested[close[0]] = h
+                hint = f"did you mean '{close[0]}'? Rename the column."
+            else:
+                hint = f"it is not a field of {resource.name}. Delete it, or add the field to the schema first."
+        problem("header.extra", f"column {col} '{h}': {hint}", 1, h, h)
+    for n in names:
+        if n not in seen:
+            if n in suggested:
+                msg = f"the column '{n}' is missing; the header has '{suggested[n]}' instead: rename it '{n}'."
+            else:
+                msg = f"the column '{n}' is missing from the header. Add it (columns may be in any order)."
+            problem("header.missing", msg, 1, n, None)
+    return keep
+
+
+def _scan(data: bytes) -> tuple[list[int], list[int], list[bool], bool]:
+    """Per record (header included): first physical line, number of cells, blank line; and whether a quote is
+    left open at the end of the file.
+
+    Vectorised over chunks of bytes: the state "inside quotes" is the running parity of '"' bytes; record
+    ends are unquoted newlines, cell separators unquoted commas.
+    """
+    import numpy as np
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    n = arr.size
+    ends: list = []
+    fields: list = []
+    nl_all: list = []
+    carry = 0
+    pending = 0
+    for s in range(0, n, CHUNK):
+        a = arr[s:s + CHUNK]
+        par = np.bitwise_xor.accumulate((a == 34).view(np.uint8))
+        if carry:
+            par ^= 1
+        carry = int(par[-1])
+        out = par == 0
+        is_nl = a == 10
+        nl_all.append(np.flatnonzero(is_nl) + s)
+        nl = np.flatnonzero(is_nl & out)
+        cm = np.flatnonzero((a == 44) & out)
+        if nl.size:
+            k = np.searchsorted(cm, nl)
+            per = np.diff(k, prepend=0)
+            per[0] += pending
+            pending = int(cm.size - k[-1])
+            ends.append(nl + s)
+            fields.append(per + 1)
+        else:
+            pending += int(cm.size)
+    end = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
+    cnt = np.concatenate(fields) if fields else np.zeros(0, dtype=np.int64)
+    last = int(end[-1]) + 1 if end.size else 0
+    if last < n and data[last:].strip(b"\r\n"):
+        end = np.append(end, n)
+        cnt = np.append(cnt, pending + 1)
+    starts = np.concatenate(([0], end[:-1] + 1)) if end.size else end
+    alln = np.concatenate(nl_all) if nl_all else np.zeros(0, dtype=np.int64)
+    lines = np.searchsorted(alln, starts) + 1
+    length = end - starts
+    blank = (cnt == 1) & ((length == 0) | ((length == 1) & (arr[np.minimum(starts, n - 1)] == 13)))
+    return lines.tolist(), cnt.tolist(), blank.tolist(), bool(carry)
+
+
+def _records(data: bytes, source: Path | bytes, header: list[str], header_lines: int, keep: dict[int, str],
+             problem) -> pl.DataFrame:
+    """The data records as a frame of strings, with physical lines; report ragged records.
+
+    Fast path: polars reads the file; the line of record i is ``1 + header lines + i + newlines inside the cells
+    of records before it``; the total must match the file's line count. Records whose last cell is empty may be
+    short (polars pads them silently): only those are re-read with the csv module. Anything odd (a long record,
+    stray quotes, a mismatch) switches to the exact vectorised scan of the bytes.
+    """
+    import polars as pl
+
+    width = len(header)
+    positional = [f"c{i}" for i in range(width)]
+    frame = _fast(data, source, width, header_lines, positional)
+    if frame is None:
+        frame = _scanned(data, width, header_lines, positional)
+    if isinstance(frame, str):  # polars found invalid UTF-8 that the cheap check let through
+        return _records(*_reencode(data, problem), header, header_lines, keep, problem)
+    frame = frame.select([pl.col(f"c{i}").fill_null("").alias(name) for i, name in keep.items()]
+                         + [pl.col(LINE), pl.col(RAGGED), pl.col("__cells")])
+    open_quote = frame.height and frame.get_column("__cells")[-1] == -1
+    if open_quote:
+        problem("row.quote", "a quote (\") opened in this record is never closed, so everything from here to the end "
+                             "of the file was read as one cell. Close the quote, or double quotes inside a quoted "
+                             "cell (\"\").", frame.get_column(LINE)[-1])
+    ragged = frame.filter(pl.col(RAGGED) & (pl.col("__cells") >= 0)).select(LINE, "__cells")
+    for line, n in ragged.iter_rows():
+        more = "more" if n > width else "fewer"
+        problem("row.ragged", f"this record has {n} cells but the header has {width} ({more} cells than columns; an "
+                              "unquoted comma or a missing cell?). Quote cells that contain commas, and give every row "
+                              "one cell per column. Its cells were not checked.", line)
+    return frame.drop("__cells")
+
+
+def _reencode(data: bytes, problem) -> tuple[bytes, bytes]:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 1].hex()
+        problem("file.encoding",
+                f"line {line}: the file is not UTF-8 (byte 0x{bad} is not valid UTF-8; probably Latin-1 / "
+                "Windows-1252 from Excel). Save it as UTF-8 ('CSV UTF-8' in Excel, or re-encode it: "
+                "iconv -f WINDOWS-1252 -t UTF-8). The rest of the file was checked as Windows-1252.",
+                line=line, value=f"0x{bad}")
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    return data, data
+
+
+def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
+          positional: list[str]) -> pl.DataFrame | str | None:
+    """polars read + line numbers from embedded newlines; None when the exact scan is needed."""
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(source, has_header=True, new_columns=positional, infer_schema=False, raise_if_empty=False,
+                            quote_char='"')
+    except Exception as exc:  # noqa: BLE001 - long records, unclosed quotes, bad UTF-8...
+        return "utf8" if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower() else None
+    if frame.width != width:
+        return None
+    n = frame.height
+    total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if n == 0:
+        return frame.with_columns(pl.lit(None, pl.Int64).alias(LINE), pl.lit(False).alias(RAGGED),
+                                  pl.lit(width, pl.Int64).alias("__cells")) if total_lines == header_lines else None
+    first = pl.int_range(pl.len(), dtype=pl.Int64) + 1 + header_lines
+    if total_lines == header_lines + n:  # no line breaks inside cells: record i is on line header_lines + 1 + i
+        frame = frame.with_columns(first.alias(LINE), pl.lit(0, pl.Int64).alias("__emb"))
+    else:
+        emb = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in positional])
+        frame = frame.with_columns((first + emb.cum_sum().shift(1, fill_value=0)).alias(LINE), emb.alias("__emb"))
+    last_line, last_emb = frame.select(pl.col(LINE).last(), pl.col("__emb").last()).row(0)
+    if last_line + last_emb != total_lines:
+        return None
+    cand = frame.filter(pl.col(positional[-1]).is_null()).get_column(LINE).to_list() if width > 1 else []
+    cells = {}
+    if cand:
+        if len(cand) > 5000:
+            return None
+        cells = _recount(data, cand, frame)
+    frame = frame.drop("__emb")
+    counts = pl.col(LINE).replace_strict(list(cells), list(cells.values()), default=width, return_dtype=pl.Int64) \
+        if cells else pl.lit(width, pl.Int64)
+    frame = frame.with_columns(counts.alias("__cells"))
+    frame = frame.with_columns((pl.col("__cells") != width).alias(RAGGED))
+    blank = frame.get_column("__cells") == 0
+    return frame.filter(~blank) if blank.any() else frame
+
+
+def _recount(data: bytes, cand: list[int], frame: pl.DataFrame) -> dict[int, int]:
+    """Cells of the records starting at the physical lines ``cand`` (0 for a blank line), read with the csv module."""
+    import numpy as np
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(arr == 10) + 1))
+    out = {}
+    for line in cand:
+        off = int(starts[line - 1])
+        nxt = data.find(b"\n", off)
+        chunk = data[off:len(data) if nxt < 0 else nxt + 1]
+        while chunk.count(b'"') % 2 and nxt >= 0:
+            nxt = data.find(b"\n", nxt + 1)
+            chunk = data[off:len(data) if nxt < 0 else nxt + 1]
+        text = chunk.decode("utf-8", errors="replace")
+        row = next(csv.reader(io.StringIO(text, newline="")), [])
+        out[line] = len(row) if row and (len(row) > 1 or row[0].strip()) else 0
+    return out
+
+
+def _scanned(data: bytes, width: int, header_lines: int, positional: list[str]) -> pl.DataFrame:
+    """Exact path: vectorised scan for lines and cell counts, polars (or the csv module) for the cells."""
+    import polars as pl
+
+    frame = None
+    lines, counts, blank, open_quote = _scan(data)
+    if lines and counts[0] == width and not open_quote:
+        lines, counts, blank = lines[1:], counts[1:], blank[1:]
+        try:
+            frame = pl.read_csv(data, has_header=True, new_columns=positional, infer_schema=False,
+                                truncate_ragged_lines=True, raise_if_empty=False, quote_char='"')
+        except Exception:  # noqa: BLE001 - polars refuses what the csv module can still read
+            frame = None
+        if frame is not None and (frame.width != width or frame.height != len(lines)):
+            frame = None
+    if frame is None:
+        cols, lines, counts, blank, open_quote = _slow(data, width, header_lines)
+        frame = pl.DataFrame({c: cols[i] for i, c in enumerate(positional)}, schema={c: pl.String for c in positional})
+    cells = [-1 if open_quote and i == len(counts) - 1 else (0 if b else c)
+             for i, (c, b) in enumerate(zip(counts, blank, strict=True))]
+    frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64), pl.Series("__cells", cells, dtype=pl.Int64))
+    frame = frame.with_columns((pl.col("__cells") != width).alias(RAGGED))
+    return frame.filter(pl.col("__cells") != 0)
+
+
+def _slow(data: bytes, width: int, header_lines: int
+          ) -> tuple[list[list[str]], list[int], list[int], list[bool], bool]:
+    """Authoritative but slower read with the csv module: cells, first line, cell count, blank flag per record,
+    and whether the last record ends inside an unclosed quote."""
+    text = data.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    cols: list[list[str]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    counts: list[int] = []
+    blank: list[bool] = []
+    prev = 0
+    first = True
+    try:
+        for row in reader:
+            start = prev + 1
+            prev = reader.line_num
+            if first:
+                first = False
+                continue
+            lines.append(start)
+            counts.append(len(row) if row else 1)
+            blank.append(not row)
+            for i in range(width):
+                cols[i].append(row[i] if i < len(row) else "")
+    except csv.Error:
+        pass  # a malformed end of file: keep what was read
+    # a quote left open: an odd number of quotes in the file, and the last record does not parse strictly
+    # (a stray quote inside an unquoted cell, 5" tall, is read as a literal, as Excel does)
+    open_quote = False
+    if lines and _scan(data)[3]:
+        buf = io.StringIO(text, newline="")
+        for _ in range(lines[-1] - 1):
+            buf.readline()
+        try:
+            for _ in csv.reader(buf, strict=True):
+                pass
+        except csv.Error:
+            open_quote = True
+    return cols, lines, counts, blank, open_quote

@@ -1,0 +1,507 @@
+"""Reconcile two submissions and the adjudicator's decisions into the consensus tables.
+
+The conflicts file comes from ``cmokit compare A B --conflicts FILE``: its first line carries the SHA-256 of
+both submissions, then one row per conflict (``table, key, field, value_a, value_b``) with the adjudicator's
+``decision`` (``a`` | ``b`` | ``other``), ``value`` (for ``other``), ``decided_by`` and ``reason``.
+
+``reconcile`` refuses (exit 1, nothing written) when a conflict is undecided, a decided value is invalid for
+its field, a decision names a conflict that does not exist, a conflict is decided twice, a column is
+missing, or either submission changed since the file was written. Otherwise it writes, for every table
+either submission holds:
+
+- agreed values as they are (reviewer A's value after normalisation: trimmed, NFC, codes in the
+  codebook's case, multi-codes joined by ``"; "`` in A's order);
+- disagreements as decided; ``(row)`` conflicts keep or drop the unmatched row;
+- rows of a study only one reviewer extracted in that table, as that reviewer wrote them;
+- for tables with ``cmokit:match``: rows renumbered 1, 2, ... within the study (A's order, then B's extra
+  rows), or the appraiser written as the schema's ``consensus_value`` when the two differ.
+
+Rows of studies neither submission holds stay in the consensus as they are. Output is sorted by primary key,
+UTF-8 with ``\\n``. Every file is written atomically, under a lock file (``.cmokit-reconcile.lock``) in the output
+folder. Each decision is appended to the audit log (resource ``decisions``) unless the latest entry for the
+same conflict already records the identical decision (same values, decision, value, decided_by and reason):
+so running reconcile twice gives identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from cmokit.compare import (
+    CONFLICT_COLUMNS,
+    HASH_LINE_RE,
+    ROW_FIELD,
+    Conflict,
+    PairComparison,
+    Submission,
+    TablePair,
+    _code_forms,
+    code_map,
+    compare_pair,
+    field_kind,
+    normalise_text,
+    resolve_submission,
+)
+from cmokit.errors import CmokitError, DataInvalid
+from cmokit.review import Field, Resource, Review
+
+LOCK_NAME = ".cmokit-reconcile.lock"
+LOG_RESOURCE = "decisions"
+LOG_COLUMNS = ["entry", "decided_at", "decided_by", "table", "key", "field", "value_a", "value_b", "decision",
+               "value", "reason", "reviewer_a", "reviewer_b", "sha256_a", "sha256_b"]
+# What makes two log entries "the same decision" (idempotence): everything but entry, time and hashes.
+LOG_IDENTITY = ["table", "key", "field", "value_a", "value_b", "decision", "value", "decided_by", "reason",
+                "reviewer_a", "reviewer_b"]
+DECISIONS = ("a", "b", "other")
+
+
+# ------------------------------------------------------------------------------------------ value checks
+def normalise_value(f: Field, value: str, missing: list[str]) -> str:
+    """The same normalisation compare applies to an output value (trim, NFC, code case, '; ' between codes)."""
+    if field_kind(f) != "coded":
+        return normalise_text(value)
+    return _code_forms(f, value, code_map(f, missing))[0]
+
+
+def check_value(f: Field, value: str, missing: list[str]) -> str | None:
+    """Why ``value`` is invalid for field ``f`` per its Table Schema (type, required, enum, pattern, bounds)."""
+    if value in missing:
+        if f.required:
+            return "is required (a missing value is not allowed)"
+        return None
+    t = f.type
+    num: float | None = None
+    if t == "integer":
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
+            return "is not an integer"
+        num = int(value)
+    elif t == "number":
+        try:
+            num = float(value)
+        except ValueError:
+            return "is not a number"
+    elif t == "boolean":
+        if value not in f.true_values + f.false_values:
+            return f"is not one of {', '.join(f.true_values + f.false_values)}"
+    elif t == "date":
+        try:
+            date.fromisoformat(value)
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError
+        except ValueError:
+            return "is not a date (YYYY-MM-DD)"
+    elif t == "datetime":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "is not a date-time (YYYY-MM-DDThh:mm:ssZ)"
+    if f.enum is not None and value not in f.enum:
+        return f"is not one of the codes {', '.join(f.enum)}"
+    if f.pattern and not re.fullmatch(f.pattern, value):
+        codes = f.codes()
+        hint = f" (codes: {', '.join(codes)}, separated by '; ')" if f.multiple and codes else ""
+        return f"does not match the pattern {f.pattern}{hint}"
+    if num is not None:
+        if f.minimum is not None and num < f.minimum:
+            return f"is below the minimum {f.minimum}"
+        if f.maximum is not None and num > f.maximum:
+            return f"is above the maximum {f.maximum}"
+    if f.min_length is not None and len(value) < f.min_length:
+        return f"is shorter than {f.min_length} characters"
+    if f.max_length is not None and len(value) > f.max_length:
+        return f"is longer than {f.max_length} characters"
+    return None
+
+
+# --------------------------------------------------------------------------------------- decisions file
+@dataclass
+class Decision:
+    line: int
+    table: str
+    key: str
+    field: str
+    decision: str
+    value: str
+    decided_by: str
+    reason: str
+
+
+@dataclass
+class DecisionsFile:
+    path: Path
+    a: str
+    hash_a: str
+    b: str
+    hash_b: str
+    rows: list[Decision]
+
+
+def _problem(path: Path, line: int | None, text: str, rule: str) -> str:
+    where = f"{path.name}, line {line}" if line else path.name
+    return f"{where}: {text} [{rule}]"
+
+
+def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
+    """Parse a conflicts file filled in by the adjudicator (exit 1 with the reason if it is malformed)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CmokitError(f"{p}: not found. Write it with `cmokit compare A B --conflicts {p}`.",
+                          rule="reconcile.decisions_missing", path=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CmokitError(f"{p}: cannot be read ({exc}). Save it as UTF-8 CSV.", rule="reconcile.decisions_unreadable",
+                          path=str(p)) from None
+    lines = text.splitlines(keepends=True)
+    first = lines[0].strip().rstrip(",").strip().strip('"').strip() if lines else ""
+    m = HASH_LINE_RE.match(first)
+    if not m:
+        raise DataInvalid(_problem(p, 1, "the first line is not the '# cmokit-conflicts a=... b=...' line that "
+                                   "records the submissions' hashes. Write the file with `cmokit compare A B "
+                                   "--conflicts FILE` and keep its first line.", "reconcile.hash_missing"),
+                          rule="reconcile.hash_missing", path=str(p), line=1)
+    reader = csv.reader(io.StringIO("".join(lines[1:]), newline=""))
+    header = next(reader, None) or []
+    header = [h.strip() for h in header]
+    missing = [c for c in CONFLICT_COLUMNS if c not in header]
+    if missing:
+        raise DataInvalid(_problem(p, 2, f"missing column(s) {', '.join(missing)}. The columns are: "
+                                   f"{', '.join(CONFLICT_COLUMNS)}.", "reconcile.columns"),
+                          rule="reconcile.columns", path=str(p), line=2)
+    idx = {c: header.index(c) for c in CONFLICT_COLUMNS}
+    rows: list[Decision] = []
+    line = reader.line_num + 2
+    for rec in reader:
+        start = line
+        line = reader.line_num + 2
+        if not any(c.strip() for c in rec):
+            continue
+        rec = rec + [""] * (len(header) - len(rec))
+
+        def get(c: str, rec: list[str] = rec) -> str:
+            return rec[idx[c]]
+
+        rows.append(Decision(start, get("table").strip(), get("key").strip(), get("field").strip(),
+                             get("decision").strip().lower(), get("value"), get("decided_by").strip(),
+                             get("reason").strip()))
+    return DecisionsFile(p, m["a"], m["ha"], m["b"], m["hb"], rows)
+
+
+# ------------------------------------------------------------------------------------------------ result
+@dataclass
+class ReconcileResult:
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    decisions: int = 0
+    logged: int = 0
+    carried: list[tuple[str, str, str]] = field(default_factory=list)  # (table, key, reviewer)
+
+
+@dataclass
+class _Chosen:
+    decision: Decision
+    conflict: Conflict
+    value: str
+
+
+def _validate(dec: DecisionsFile, a: Submission, b: Submission, pair: PairComparison,
+              review: Review) -> dict[tuple[str, str, str], _Chosen]:
+    p = dec.path
+    problems: list[str] = []
+    if (dec.a, dec.b) != (a.id, b.id):
+        problems.append(_problem(p, 1, f"was written for a={dec.a} b={dec.b}, but reconcile was given "
+                                 f"a={a.id} b={b.id}. Name the reviewers in the same order as for compare.",
+                                 "reconcile.hash"))
+    else:
+        for sub, h in ((a, dec.hash_a), (b, dec.hash_b)):
+            if sub.sha256 != h:
+                problems.append(_problem(p, 1, f"submission '{sub.id}' has changed since this file was written "
+                                         f"(sha256 {h[:12]}… then, {sub.sha256[:12]}… now). Run `cmokit compare "
+                                         f"{a.id} {b.id} --conflicts NEWFILE` again and carry the decisions over.",
+                                         "reconcile.hash"))
+    if problems:
+        raise DataInvalid("\n".join(problems), rule="reconcile.hash", path=str(p), line=1)
+    conflicts = {(c.table, c.key, c.field): c for c in pair.conflicts}
+    resources = {r.name: r for r in review.resources}
+    seen: dict[tuple[str, str, str], int] = {}
+    chosen: dict[tuple[str, str, str], _Chosen] = {}
+    for d in dec.rows:
+        k = (d.table, d.key, d.field)
+        what = f"table '{d.table}', key '{d.key}', field '{d.field}'"
+        if k in seen:
+            problems.append(_problem(p, d.line, f"{what} is decided twice (also on line {seen[k]}). Keep one row.",
+                                     "reconcile.duplicate"))
+            continue
+        seen[k] = d.line
+        c = conflicts.get(k)
+        if c is None:
+            problems.append(_problem(p, d.line, f"{what} is not in conflict between {a.id} and {b.id}. Remove the "
+                                     "row, or fix table/key/field to those compare wrote.", "reconcile.unknown"))
+            continue
+        if d.decision == "":
+            problems.append(_problem(p, d.line, f"{what} is undecided. Write a, b or other in 'decision'.",
+                                     "reconcile.undecided"))
+            continue
+        if d.decision not in DECISIONS:
+            problems.append(_problem(p, d.line, f"{what}: decision '{d.decision}' is not a, b or other.",
+                                     "reconcile.decision"))
+            continue
+        if not d.decided_by:
+            problems.append(_problem(p, d.line, f"{what}: 'decided_by' is empty. Write who decided.",
+                                     "reconcile.decided_by"))
+            continue
+        if d.field == ROW_FIELD:
+            if d.decision == "other":
+                problems.append(_problem(p, d.line, f"{what}: a (row) conflict is decided with a (keep reviewer "
+                                         "A's side) or b, not other.", "reconcile.decision"))
+                continue
+            chosen[k] = _Chosen(d, c, c.value_a if d.decision == "a" else c.value_b)
+            continue
+        res = resources[d.table]
+        f = res.field(d.field)
+        missing = list(res.missing_values)
+        if d.decision == "other":
+            value = normalise_value(f, d.value, missing)
+        else:
+            value = c.value_a if d.decision == "a" else c.value_b
+        why = check_value(f, value, missing)
+        if why:
+            problems.append(_problem(p, d.line, f"{what}: the decided value '{value}' {why}. Choose a valid value "
+                                     "(see docs/data-dictionary.md).", "reconcile.value_invalid"))
+            continue
+        chosen[k] = _Chosen(d, c, value)
+    for k, c in conflicts.items():
+        if k not in seen:
+            problems.append(_problem(p, None, f"table '{c.table}', key '{c.key}', field '{c.field}' is undecided "
+                                     "(no row for it in the file). Add its row from `cmokit compare --conflicts`.",
+                                     "reconcile.undecided"))
+    if problems:
+        raise DataInvalid(f"{p}: {len(problems)} problem(s); nothing was written.\n" + "\n".join(problems),
+                          rule=problems[0].rsplit("[", 1)[1].rstrip("]"), path=str(p))
+    return chosen
+
+
+# ------------------------------------------------------------------------------------------------ merge
+def _sort_key(resource: Resource):
+    ints = {f.name for f in resource.fields if f.type == "integer"}
+    pk = resource.primary_key
+
+    def key(row: dict[str, str]) -> tuple:
+        out = []
+        for k in pk:
+            v = row.get(k, "")
+            if k in ints and re.fullmatch(r"[+-]?[0-9]+", v.strip()):
+                out.append((0, int(v), v))
+            else:
+                out.append((1, 0, v))
+        return tuple(out)
+
+    return key
+
+
+def _consensus_rows(tp: TablePair, chosen: dict[tuple[str, str, str], _Chosen],
+                    result: ReconcileResult, a: Submission, b: Submission) -> tuple[list[dict[str, str]], set[str]]:
+    """The reconciled rows of one table and the groups (studies) they cover."""
+    import polars as pl
+
+    res = tp.resource
+    names = res.field_names
+    rule = tp.rule
+    group = list(rule.within) if rule else res.primary_key[:1]
+
+    def rows_of(df: pl.DataFrame | None) -> dict[int, dict[str, str]]:
+        if df is None:
+            return {}
+        text = [n for n in names if field_kind(res.field(n)) == "text" and n in tp.compared]
+        out = {}
+        for r in df.select("_i", *names).iter_rows(named=True):
+            for n in text:
+                r[n] = normalise_text(r[n])
+            out[r["_i"]] = r
+        return out
+
+    ra, rb = rows_of(tp.a), rows_of(tp.b)
+    by_key: dict[str, list[tuple[str, _Chosen]]] = {}
+    for (table, key, fname), ch in chosen.items():
+        if table == res.name:
+            by_key.setdefault(key, []).append((fname, ch))
+    out: list[tuple[tuple, dict[str, str]]] = []  # (order within group, row)
+
+    def add(row: dict[str, str], side: int, num_a: str | None, num_b: str | None) -> None:
+        def as_int(x: str | None) -> int:
+            return int(x) if x is not None and re.fullmatch(r"[0-9]+", x) else 1 << 62
+        out.append(((side, as_int(num_a if side == 0 else num_b), num_a or num_b or ""), row))
+
+    for ia, ib, key in tp.pairs.select("_ia", "_ib", "_key").iter_rows():
+        row = {n: ra[ia][n] for n in names}
+        for fname, ch in by_key.get(key, []):
+            row[fname] = ch.value
+        if rule:
+            ra_row, rb_row = ra[ia][rule.row], rb[ib][rule.row]
+            if not rule.renumber:
+                row[rule.row] = ra_row if ra_row == rb_row else (rule.consensus_value or ra_row)
+            add(row, 0, ra_row, rb_row)
+        else:
+            add(row, 0, None, None)
+    for side, frame, rows, sub in ((0, tp.only_a, ra, a), (1, tp.only_b, rb, b)):
+        col = "_ia" if side == 0 else "_ib"
+        for i, key in frame.select(col, "_key").iter_rows():
+            row = {n: rows[i][n] for n in names}
+            num = row[rule.row] if rule else None
+            add(row, side, num if side == 0 else None, num if side == 1 else None)
+            result.carried.append((res.name, key, sub.id))
+    for side, frame, rows in ((0, tp.unmatched_a, ra), (1, tp.unmatched_b, rb)):
+        col = "_ia" if side == 0 else "_ib"
+        for i, key in frame.select(col, "_key").iter_rows():
+            ch = chosen[(res.name, key, ROW_FIELD)]
+            if ch.decision.decision == ("a" if side == 0 else "b"):
+                row = {n: rows[i][n] for n in names}
+                num = row[rule.row] if rule else None
+                add(row, side, num if side == 0 else None, num if side == 1 else None)
+    groups: dict[str, list[tuple[tuple, dict[str, str]]]] = {}
+    for order, row in out:
+        groups.setdefault(" / ".join(row[g] for g in group), []).append((order, row))
+    final = []
+    for _, items in groups.items():
+        items.sort(key=lambda x: x[0])
+        for n, (_, row) in enumerate(items, start=1):
+            if rule and rule.renumber:
+                row[rule.row] = str(n)
+            final.append(row)
+    covered = set(groups)
+    # groups of the submissions that ended with no rows (every row dropped) are covered too
+    for df in (tp.a, tp.b):
+        if df is not None:
+            covered.update(df.select(pl.concat_str([pl.col(g) for g in group], separator=" / "))
+                           .to_series().to_list())
+    return final, covered
+
+
+def _read_existing(path: Path, names: list[str]) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != names:
+            raise CmokitError(f"{path}, line 1: the columns are not those of the schema ({', '.join(names)}); "
+                              "fix the header before reconciling into it.", rule="csv.header", path=str(path), line=1)
+        return [dict(r) for r in reader]
+
+
+def _csv_text(names: list[str], rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    for r in rows:
+        w.writerow([r.get(n, "") for n in names])
+    return buf.getvalue()
+
+
+class _Lock:
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_NAME
+
+    def __enter__(self) -> _Lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            raise CmokitError(f"{self.path}: another cmokit reconcile is writing to this folder. Wait for it to "
+                              "finish; if none is running (it was interrupted), delete this lock file.",
+                              rule="reconcile.locked", path=str(self.path)) from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"pid {os.getpid()} at {datetime.now(UTC).isoformat()}\n")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def _targets(review: Review, out: Path | None) -> tuple[dict[str, Path], Path, Path]:
+    """Output path of every table, of the audit log, and the folder holding the lock."""
+    tables: dict[str, Path] = {}
+    if out is None:
+        for r in review.data_resources:
+            tables[r.name] = r.path
+        log = review.resource(LOG_RESOURCE).path if review.has(LOG_RESOURCE) else \
+            review.root / "extract" / "consensus" / "decisions.csv"
+        return tables, log, log.parent
+    out = out.resolve()
+    for r in review.data_resources:
+        tables[r.name] = out / f"{r.name}.csv"
+    return tables, out / "decisions.csv", out
+
+
+def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | os.PathLike[str] | Submission,
+              decisions: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
+              now: datetime | None = None) -> ReconcileResult:
+    """Merge submissions ``a`` and ``b`` with the decisions file into the consensus (see the module docstring)."""
+    from cmokit.atomic import write_text
+
+    sa = a if isinstance(a, Submission) else resolve_submission(review, a)
+    sb = b if isinstance(b, Submission) else resolve_submission(review, b)
+    if sa.path == sb.path:
+        raise CmokitError("reconcile needs two different submissions.", rule="usage")
+    tables, log_path, lock_dir = _targets(review, Path(out) if out is not None else None)
+    for target in [*tables.values(), log_path]:
+        for s in (sa, sb):
+            if s.path == target.resolve().parent or s.path in target.resolve().parents:
+                raise CmokitError(f"{target}: is inside the submission folder of '{s.id}'; a reviewer's files are "
+                                  "never written. Choose another --out.", rule="reconcile.out", path=str(target))
+    dec = read_decisions(decisions)
+    pair = compare_pair(review, sa, sb)
+    chosen = _validate(dec, sa, sb, pair, review)
+    result = ReconcileResult(decisions=len(chosen))
+    if now is None and os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():  # reproducible runs (tests, CI)
+        now = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _Lock(lock_dir):
+        texts: dict[Path, str] = {}
+        for tp in pair.tables:
+            rows, covered = _consensus_rows(tp, chosen, result, sa, sb)
+            res = tp.resource
+            group = list(tp.rule.within) if tp.rule else res.primary_key[:1]
+            target = tables[res.name]
+            kept = [r for r in _read_existing(target, res.field_names)
+                    if " / ".join(r[g] for g in group) not in covered]
+            allrows = sorted(kept + rows, key=_sort_key(res))
+            result.rows[res.name] = len(allrows)
+            texts[target] = _csv_text(res.field_names, allrows)
+        log = _read_existing(log_path, LOG_COLUMNS)
+        latest: dict[tuple[str, str, str], dict[str, str]] = {}
+        for e in log:
+            latest[(e["table"], e["key"], e["field"])] = e
+        next_entry = max((int(e["entry"]) for e in log if e["entry"].isdigit()), default=0) + 1
+        for k in sorted(chosen, key=lambda k: chosen[k].decision.line):
+            ch = chosen[k]
+            d, c = ch.decision, ch.conflict
+            entry = {"entry": str(next_entry), "decided_at": stamp, "decided_by": d.decided_by, "table": c.table,
+                     "key": c.key, "field": c.field, "value_a": c.value_a, "value_b": c.value_b,
+                     "decision": d.decision, "value": ch.value, "reason": d.reason, "reviewer_a": sa.id,
+                     "reviewer_b": sb.id, "sha256_a": sa.sha256, "sha256_b": sb.sha256}
+            prev = latest.get(k)
+            if prev is not None and all(prev[x] == entry[x] for x in LOG_IDENTITY):
+                continue
+            log.append(entry)
+            latest[k] = entry
+            next_entry += 1
+            result.logged += 1
+        texts[log_path] = _csv_text(LOG_COLUMNS, log)
+        for path, text in texts.items():
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                result.unchanged.append(path)
+                continue
+            write_text(path, text)
+            result.written.append(path)
+    return result

@@ -1,0 +1,138 @@
+"""``validate_review``: every problem of a review (or of a reviewer's submission) in one run.
+
+Order of work: open the review (descriptor, schemas, paths: :class:`~cmokit.review.Review`), read each CSV as text
+(:mod:`cmokit.reader`: structure, physical lines), check cells and keys (:mod:`cmokit.checks`), the codebook, then
+the review's own pandera rules (:mod:`cmokit.rules`, only when the review is trusted). Nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cmokit.errors import CmokitError
+from cmokit.report import ERROR, WARNING, Problem, Report
+from cmokit.review import Review
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
+                    submission: str | os.PathLike[str] | None = None, trusted: bool = True) -> Report:
+    """Validate a review folder (or its ``datapackage.json``, or an open Review); never raises for bad input.
+
+    ``submission``: a reviewer's folder of ``<resource>.csv`` files (any subset) checked against the review's
+    schemas and rules instead of the consensus. ``trusted=False``: do not import the review's ``validators/``.
+    """
+    from cmokit.checks import check_cells, check_codebook, check_keys
+    from cmokit.reader import Table, read_table
+
+    try:
+        review = path if isinstance(path, Review) else Review.open(path)
+    except CmokitError as exc:
+        shown = str(path) if path is not None else str(Path.cwd())
+        return Report(review=shown, problems=[Problem(rule=exc.rule, message=exc.message, path=exc.path,
+                                                      line=exc.line)], fatal=True)
+    report = Report(review=review.name, root=str(review.root), trusted=trusted)
+    problems: list[Problem] = []
+    tables: dict[str, Table] = {}
+    refs: dict[str, Table | None] = {}
+    if submission is None:
+        for r in review.resources:
+            shown = _shown(r.path, review.root)
+            if not r.path.is_file():
+                problems.append(Problem(rule="file.missing", resource=r.name, path=shown,
+                                        message=f"{shown}: the file of resource '{r.name}' does not exist. Restore it "
+                                        f"(git checkout -- {shown}), or run `cmokit template` for a blank form."))
+                report.fatal = True
+                continue
+            tables[r.name] = read_table(r, r.path, shown)
+        refs = dict(tables)
+    else:
+        folder = Path(submission)
+        report.submission = _shown(folder, review.root)
+        if not folder.is_dir():
+            return _fatal(report, "file.missing", f"{folder}: the submission folder does not exist.", str(folder))
+        expected = {f"{r.name}.csv": r for r in review.data_resources}
+        inside = folder.resolve()
+        for r in review.data_resources:
+            file = folder / f"{r.name}.csv"
+            if not file.is_file():
+                continue
+            if file.is_symlink() and not file.resolve().is_relative_to(inside):
+                problems.append(Problem(rule="path.unsafe", resource=r.name, path=_shown(file, review.root),
+                                        message=f"{file.name} is a symlink leading outside the submission folder; "
+                                                "it was not read. Put the file itself in the folder."))
+                report.fatal = True
+                continue
+            tables[r.name] = read_table(r, file, _shown(file, review.root))
+        if not tables and not report.fatal:
+            return _fatal(report, "file.missing",
+                          f"{report.submission}: no extraction file found. A submission holds CSV files named after "
+                          f"the tables: {', '.join(sorted(expected))}.", report.submission)
+        for file in sorted(folder.glob("*.csv")):
+            if file.name not in expected:
+                problems.append(Problem(rule="file.unknown", severity=WARNING, path=_shown(file, review.root),
+                                        message=f"{file.name} is not a table of this review and was not checked; "
+                                                f"name files after the tables: {', '.join(sorted(expected))}."))
+        refs = dict(tables)
+        targets = {fk["reference"].get("resource") for t in tables.values() for fk in t.resource.foreign_keys}
+        for r in review.data_resources:
+            if r.name in targets and r.name not in refs and r.path.is_file():
+                ref = read_table(r, r.path, _shown(r.path, review.root))
+                refs[r.name] = ref if not ref.problems else None
+    for table in tables.values():
+        problems.extend(table.problems)
+    for name, table in tables.items():
+        if name == "codebook" and submission is None:
+            problems.extend(check_cells(table))
+            problems.extend(check_keys(table, refs))
+            problems.extend(check_codebook(review, table))
+            continue
+        problems.extend(check_cells(table, submission=submission is not None))
+        problems.extend(check_keys(table, refs))
+    usable = {n: t for n, t in tables.items() if t.frame is not None}
+    if trusted:
+        from cmokit.rules import run_validators
+
+        invalid: dict[str, dict[str, set[int]]] = {}
+        for p in problems:
+            if p.resource and p.field and p.line and p.rule.startswith(("type.", "constraint.")) \
+                    and p.rule not in ("constraint.required", "constraint.unique"):
+                invalid.setdefault(p.resource, {}).setdefault(p.field, set()).add(p.line)
+        found, fatal = run_validators(review, usable, submission=submission is not None, invalid=invalid)
+        problems.extend(found)
+        report.fatal = report.fatal or fatal
+    elif (review.root / "validators").is_dir():
+        problems.append(Problem(rule="rules.skipped", severity=WARNING, path="validators",
+                                message="untrusted mode: the review's own rules (validators/) were not run; only "
+                                        "structure, types, Table Schema constraints, keys and the codebook were "
+                                        "checked. Validate a folder you trust without --untrusted for the full check."))
+    report.problems = _dedupe_and_sort(problems, review)
+    report.rows = {n: t.rows for n, t in tables.items()}
+    return report
+
+
+def _fatal(report: Report, rule: str, message: str, path: str | None) -> Report:
+    report.problems.append(Problem(rule=rule, message=message, path=path))
+    report.fatal = True
+    return report
+
+
+def _dedupe_and_sort(problems: list[Problem], review: Review) -> list[Problem]:
+    """Drop an ``extract.blank`` where a more specific rule reported the same cell; sort by file, line, field."""
+    specific = {(p.path, p.line, p.field) for p in problems if p.rule != "extract.blank" and p.field is not None}
+    kept = [p for p in problems if not (p.rule == "extract.blank" and (p.path, p.line, p.field) in specific)]
+    order = {r.name: i for i, r in enumerate(review.resources)}
+    fields = {r.name: {f: i for i, f in enumerate(r.field_names)} for r in review.resources}
+
+    def key(p: Problem) -> tuple:
+        return (0 if p.resource is None else 1, order.get(p.resource or "", -1), p.path or "", p.line or 0,
+                fields.get(p.resource or "", {}).get(p.field or "", -1), p.severity != ERROR, p.rule, p.message)
+
+    return sorted(kept, key=key)

@@ -1,0 +1,91 @@
+"""`cmokit export`: every table as Parquet (identical to the database when read back) or CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import copy_review
+
+from cmokit.cli import main
+from cmokit.database import DEFAULT_DB
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory) -> Path:
+    r = copy_review(tmp_path_factory.mktemp("export") / "review")
+    assert CliRunner().invoke(main, ["build", str(r)]).exit_code == 0
+    return r
+
+
+def db_tables(db: Path) -> dict[str, tuple[str, str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    con.close()
+    return {(t if s == "main" else f"{s}.{t}"): (s, t) for s, t in rows}
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded columns (DuckDB ENUMs) as plain values, so that two tables compare by content."""
+    cols = []
+    for col in table.columns:
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col = col.cast(t.value_type)
+        elif pa.types.is_list(t) and pa.types.is_dictionary(t.value_type):
+            col = col.cast(pa.list_(t.value_type.value_type))
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def test_parquet_is_identical_to_the_database(review, tmp_path):
+    out = tmp_path / "parquet"
+    result = CliRunner().invoke(main, ["export", str(out), "--review", str(review)])
+    assert result.exit_code == 0, result.output
+    db = review / DEFAULT_DB
+    tables = db_tables(db)
+    assert sorted(p.stem for p in out.glob("*.parquet")) == sorted(tables)
+    assert {"studies", "cmo", "measures", "resource_inputs", "appraisal", "codebook", "build_metadata",
+            "source_files", "validation_problems", "missing.studies"} <= set(tables)
+    con = duckdb.connect(str(db), read_only=True)
+    for name, (schema, table) in tables.items():
+        in_db = plain(con.sql(f'SELECT * FROM "{schema}"."{table}"').to_arrow_table())
+        back = plain(pq.read_table(out / f"{name}.parquet"))
+        assert back.column_names == in_db.column_names, name
+        assert back.num_rows == in_db.num_rows, name
+        assert back.to_pylist() == in_db.to_pylist(), name
+    # types survive: a date, a boolean, a list of codes
+    schema = pq.read_schema(out / "studies.parquet")
+    assert pa.types.is_date32(schema.field("publication_date").type)
+    assert pa.types.is_boolean(schema.field("ss_in_aims").type)
+    assert pa.types.is_list(schema.field("intervention_type").type)
+    assert list(tmp_path.glob("parquet/.*")) == []
+
+
+def test_csv_export_uses_the_package_conventions(review, tmp_path):
+    out = tmp_path / "csv"
+    result = CliRunner().invoke(main, ["export", str(out), "--format", "csv", "--review", str(review)])
+    assert result.exit_code == 0
+    with open(out / "studies.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["study_id"]: r for r in csv.DictReader(fh)}
+    with open(review / "extract/consensus/studies.csv", encoding="utf-8", newline="") as fh:
+        source = {r["study_id"]: r for r in csv.DictReader(fh)}
+    assert rows.keys() == source.keys()
+    for sid, row in rows.items():
+        for field, value in row.items():
+            original = source[sid][field]
+            # a value comes back as written; a missing-value code comes back empty (its code is in missing.studies)
+            assert value == (original if original not in ("NR", "NA") else ""), (sid, field)
+    with open(out / "missing.studies.csv", encoding="utf-8", newline="") as fh:
+        missing = {r["study_id"]: r for r in csv.DictReader(fh)}
+    assert missing["cho-2013"]["country"] == "NR"
+
+
+def test_unknown_format_is_a_usage_error(review, tmp_path):
+    result = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "xlsx", "--review", str(review)])
+    assert result.exit_code == 2
