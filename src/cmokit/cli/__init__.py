@@ -70,6 +70,12 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # the reader went away (e.g. `cmokit query --list | head`): stop quietly, like other Unix tools
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
             click.echo(
                 f"Internal error in cmokit {__version__}: {type(exc).__name__}: {exc}. "
