@@ -215,3 +215,11 @@ def test_branch_child_outcomes_follow_the_table_and_note_the_results(studies):
     cmo = {r["study_id"]: r for r in rows("cmo")}
     assert cmo["branch-2013"]["child_effect"] == "not_reported"
     assert "only [32,37]" in studies["branch-2013"]["notes"]
+
+
+def test_consensus_files_are_in_primary_key_order_as_reconcile_writes_them(review: Review):
+    from cmokit.reconcile import _sort_key
+
+    for r in review.data_resources:
+        data = rows(r.name)
+        assert data == sorted(data, key=_sort_key(r)), f"{r.name}.csv is not in primary-key order"
