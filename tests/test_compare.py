@@ -242,3 +242,13 @@ def test_assign_is_optimal(seed):
 
 def test_assign_beats_greedy():
     assert assign([[0.9, 0.8], [0.8, 0.1]]) == [(0, 1), (1, 0)]
+
+
+def test_text_report_shows_where_long_values_differ():
+    from cmokit.compare import excerpts
+
+    a = "Children build and engage in social relationships with others including peers, teachers, parents"
+    b = a + " (edited)"
+    ea, eb = excerpts(a, b)
+    assert ea != eb and eb.endswith("(edited)") and ea.startswith("…") and eb.startswith("…")
+    assert excerpts("short", "other") == ("short", "other")

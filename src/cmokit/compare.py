@@ -1006,8 +1006,27 @@ def render_text(cmp: Comparison, limit: int = 20) -> str:
     out += ["", f"Conflicts: {len(conflicts)}"]
     for c in conflicts[:limit]:
         who = f" [{c.reviewer_a} vs {c.reviewer_b}]" if len(cmp.submissions) > 2 else ""
-        va, vb = (c.value_a[:60], c.value_b[:60])
+        va, vb = excerpts(c.value_a, c.value_b)
         out.append(f"  {c.table} {c.key} {c.field}{who}: {va!r} vs {vb!r}")
     if len(conflicts) > limit:
         out.append(f"  … and {len(conflicts) - limit} more (--format json or --conflicts FILE lists them all)")
     return "\n".join(out) + "\n"
+
+
+def excerpts(a: str, b: str, width: int = 60) -> tuple[str, str]:
+    """Short excerpts of two long values that show where they differ (a shared start is elided with '…')."""
+    if len(a) <= width and len(b) <= width:
+        return a, b
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    start = max(0, common - 20)
+
+    def cut(v: str) -> str:
+        body = v[start:start + width]
+        return ("…" if start else "") + body + ("…" if start + width < len(v) else "")
+
+    return cut(a), cut(b)
+
