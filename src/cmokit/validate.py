@@ -57,7 +57,9 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
         folder = Path(submission)
         report.submission = _shown(folder, review.root)
         if not folder.is_dir():
-            return _fatal(report, "file.missing", f"{folder}: the submission folder does not exist.", str(folder))
+            return _fatal(report, "file.missing", f"{folder}: the submission folder does not exist. Give a "
+                          "reviewer id with files in extract/reviewers/<id>/, a folder path, or create blank forms "
+                          "with `cmokit template --reviewer ID`.", str(folder))
         expected = {f"{r.name}.csv": r for r in review.data_resources}
         inside = folder.resolve()
         for r in review.data_resources:
