@@ -87,5 +87,5 @@ def test_csv_export_uses_the_package_conventions(review, tmp_path):
 
 
 def test_unknown_format_is_a_usage_error(review, tmp_path):
-    result = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "xlsx", "--review", str(review)])
+    result = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "ods", "--review", str(review)])
     assert result.exit_code == 2

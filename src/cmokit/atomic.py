@@ -16,6 +16,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.chmod(tmp, _mode(target))  # mkstemp makes 0600 files; keep the target's mode, or the umask's default
     kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n" if "csv" not in target.suffix else ""}
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
@@ -41,3 +42,14 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write bytes atomically."""
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def _mode(target: Path) -> int:
+    """The permission bits the written file should have: the existing file's, else 0666 less the umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+

@@ -3,7 +3,8 @@
 Columns: Study ID (the study's label and reference number, as the paper prints it), Intervention components,
 Context, Mechanisms for improved child mental health, Social support outcomes, Child outcomes. A study with several
 CMO configurations has one row per configuration. A missing cell shows its code (NR, NA). Rows follow
-``studies.paper_table_row``; studies without one come last, by study_id.
+``studies.paper_table_row``; studies without one come last, by study_id. Written as Markdown, CSV, or an Excel
+workbook with one sheet per table (a cell's paragraphs stay separate lines, wrapped).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cmokit.review import Review
 COLUMNS = ["Study ID", "Intervention components", "Context", "Mechanisms for improved child mental health",
            "Social support outcomes", "Child outcomes"]
 CMO_FIELDS = ["intervention_components", "context", "mechanisms", "ss_outcomes", "child_outcomes"]
-FORMATS = ("markdown", "csv")
+FORMATS = ("markdown", "csv", "xlsx")
 
 
 @dataclass
@@ -110,6 +111,8 @@ def write_tables(tables: list[PaperTable], fmt: str, output: Path) -> list[Path]
 
     if fmt not in FORMATS:
         raise CmokitError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)}).", rule="usage")
+    if fmt == "xlsx":
+        return [to_xlsx(tables, output)]
     ext = "md" if fmt == "markdown" else "csv"
     if output.suffix and not output.is_dir():
         if fmt == "csv" and len(tables) != 1:
@@ -123,3 +126,28 @@ def write_tables(tables: list[PaperTable], fmt: str, output: Path) -> list[Path]
         write_text(path, to_markdown([t]) if fmt == "markdown" else to_csv(t))
         files.append(path)
     return files
+
+
+def check_xlsx_output(output: Path | None) -> Path:
+    """``output`` checked as a workbook path: a file ending in .xlsx (a workbook never goes to a terminal)."""
+    if output is None:
+        raise CmokitError("xlsx is a binary Excel workbook and is not written to the terminal: give --output "
+                          "FILE.xlsx.", rule="usage")
+    if output.is_dir() or output.suffix.lower() != ".xlsx":
+        raise CmokitError(f"{output}: an Excel workbook is one file holding every table as a sheet: give --output "
+                          "FILE.xlsx.", rule="usage")
+    return output
+
+
+def to_xlsx(tables: list[PaperTable], output: Path) -> Path:
+    """The tables as the sheets of one workbook at ``output`` (``Table <n> <band>``): the table's title, then the
+    header (bold, frozen, with an autofilter), then its rows in the paper's order; a cell's paragraphs stay separate
+    lines (wrapped). Written atomically; returns the path."""
+    from cmokit.xlsx import sheet_names, workbook, write_table
+
+    check_xlsx_output(output)
+    names = sheet_names(f"Table {t.number} {t.band}" for t in tables)
+    with workbook(output) as book:
+        for t, name in zip(tables, names, strict=True):
+            write_table(book, name, t.columns, t.rows, title=t.title, label=f"Table {t.number}")
+    return output

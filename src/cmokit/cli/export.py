@@ -11,16 +11,19 @@ from cmokit.cli import handle_errors
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+@click.option("--format", "-f", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), default="parquet",
               show_default=True,
-              help="Parquet (typed) or CSV (lists as '; '-separated codes, booleans yes/no, NULL empty).")
+              help="Parquet (typed), CSV (lists as '; '-separated codes, booleans yes/no, NULL empty) or xlsx (one "
+                   "Excel workbook DIRECTORY/<package name>.xlsx: a README sheet, then a sheet per table; a cell "
+                   "missing with a code shows NR or NA).")
 @click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
               help="Review folder or datapackage.json (default: the current folder).")
 @click.option("--db", type=click.Path(path_type=Path), default=None,
               help="Database file (default: .cmokit/review.duckdb inside the review).")
 @handle_errors
 def command(directory: Path, fmt: str, review_path: Path | None, db: Path | None) -> None:
-    """Export every table of the database to DIRECTORY as Parquet or CSV (one file per table).
+    """Export every table of the database to DIRECTORY as Parquet or CSV (one file per table), or as the sheets of
+    one Excel workbook (xlsx).
 
     Includes cmokit's tables (build_metadata, source_files, validation_problems) and the missing-value shadow
     tables (missing.<resource>). The database is rebuilt first if stale.
@@ -32,4 +35,7 @@ def command(directory: Path, fmt: str, review_path: Path | None, db: Path | None
     review = Review.open(review_path)
     db_path = ensure_database(review, db, notify=lambda m: click.echo(m, err=True))
     files = export(db_path, directory, fmt)
+    if fmt == "xlsx":
+        click.echo(f"Wrote {files[0]} (a README sheet, then one sheet per table)")
+        return
     click.echo(f"Wrote {len(files)} {fmt} files to {directory}: " + ", ".join(p.name for p in files))

@@ -11,12 +11,13 @@ from cmokit.cli import handle_errors
 
 @click.command()
 @click.option("--band", "-b", default=None, help="One age band (e.g. adolescents); default every band.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["markdown", "csv"]), default="markdown",
+@click.option("--format", "-f", "fmt", type=click.Choice(["markdown", "csv", "xlsx"]), default="markdown",
               show_default=True,
-              help="Markdown (paragraphs joined by <br>) or CSV (paragraphs on separate lines in a quoted cell).")
+              help="Markdown (paragraphs joined by <br>), CSV (paragraphs on separate lines in a quoted cell) or "
+                   "xlsx (an Excel workbook, one sheet per table; needs --output FILE.xlsx).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="A file (path with a suffix: all tables in one Markdown file, or one band's CSV) or a folder "
-                   "(one file per table: table-<n>-<band>.md|csv). Default: standard output.")
+              help="A file (path with a suffix: all tables in one Markdown file or Excel workbook, or one band's "
+                   "CSV) or a folder (one file per table: table-<n>-<band>.md|csv). Default: standard output.")
 @click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
               help="Review folder or datapackage.json (default: the current folder).")
 @click.option("--db", type=click.Path(path_type=Path), default=None,
@@ -31,8 +32,10 @@ def command(band: str | None, fmt: str, output: Path | None, review_path: Path |
     from cmokit.errors import CmokitError
     from cmokit.query import ensure_database
     from cmokit.review import Review
-    from cmokit.tables import paper_tables, to_csv, to_markdown, write_tables
+    from cmokit.tables import check_xlsx_output, paper_tables, to_csv, to_markdown, write_tables
 
+    if fmt == "xlsx":
+        check_xlsx_output(output)  # before the database is (re)built: a refused command writes nothing
     review = Review.open(review_path)
     db_path = ensure_database(review, db, notify=lambda m: click.echo(m, err=True))
     tables = paper_tables(review, db_path, band)
