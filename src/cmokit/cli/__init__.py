@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "query": ("query", "Run SQL or a named query against the review's database (read-only)."),
     "tables": ("tables", "Regenerate the review's Tables 1-3 from the database."),
     "export": ("export", "Export every table as Parquet or CSV."),
+    "plot": ("plot", "Draw an evidence map, an effects grid or an MMAT traffic-light plot as SVG."),
 }
 
 REPORT_URL = "https://github.com/cmokit/cmokit/issues"
