@@ -509,21 +509,21 @@ class Comparison:
                             "agreement": ta / tn if tn else None, "conflicts": tc})
         return tables, overall
 
+    def _one_sided(self, attr_a: str, attr_b: str) -> list[dict[str, Any]]:
+        """Rows one reviewer has and the other lacks (or that could not be paired), as JSON items."""
+        out = []
+        for p in self.pairs:
+            for t in p.tables:
+                for side, frame, sub in (("a", getattr(t, attr_a), p.a), ("b", getattr(t, attr_b), p.b)):
+                    out += [{"table": t.table, "key": k, "reviewer": sub.id, "side": side,
+                             "reviewer_a": p.a.id, "reviewer_b": p.b.id} for k in frame["_key"].to_list()]
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see the README: keys ``fields``, ``conflicts``, ``tables``, ``overall``...)."""
         tables, overall = self.totals()
-        only = []
-        for p in self.pairs:
-            for t in p.tables:
-                for side, frame, sub in (("a", t.only_a, p.a), ("b", t.only_b, p.b)):
-                    only += [{"table": t.table, "key": k, "reviewer": sub.id, "side": side,
-                              "reviewer_a": p.a.id, "reviewer_b": p.b.id} for k in frame["_key"].to_list()]
-        unmatched = []
-        for p in self.pairs:
-            for t in p.tables:
-                for side, frame, sub in (("a", t.unmatched_a, p.a), ("b", t.unmatched_b, p.b)):
-                    unmatched += [{"table": t.table, "key": k, "reviewer": sub.id, "side": side,
-                                   "reviewer_a": p.a.id, "reviewer_b": p.b.id} for k in frame["_key"].to_list()]
+        only = self._one_sided("only_a", "only_b")
+        unmatched = self._one_sided("unmatched_a", "unmatched_b")
         return {
             "review": self.review.name,
             "reviewers": [{"id": s.id, "path": str(s.path), "sha256": s.sha256} for s in self.submissions],

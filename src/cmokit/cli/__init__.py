@@ -10,6 +10,7 @@ import importlib
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -86,6 +87,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(3)
 
     return wrapper
+
+
+review_option = click.option(
+    "--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
+    help="Review folder or datapackage.json (default: the current folder).")
+db_option = click.option(
+    "--db", type=click.Path(path_type=Path), default=None,
+    help="Database file (default: .cmokit/review.duckdb inside the review).")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

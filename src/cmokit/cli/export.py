@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli import db_option, handle_errors, review_option
 
 
 @click.command()
@@ -16,10 +16,8 @@ from cmokit.cli import handle_errors
               help="Parquet (typed), CSV (lists as '; '-separated codes, booleans yes/no, NULL empty) or xlsx (one "
                    "Excel workbook DIRECTORY/<package name>.xlsx: a README sheet, then a sheet per table; a cell "
                    "missing with a code shows NR or NA).")
-@click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
-              help="Review folder or datapackage.json (default: the current folder).")
-@click.option("--db", type=click.Path(path_type=Path), default=None,
-              help="Database file (default: .cmokit/review.duckdb inside the review).")
+@review_option
+@db_option
 @handle_errors
 def command(directory: Path, fmt: str, review_path: Path | None, db: Path | None) -> None:
     """Export every table of the database to DIRECTORY as Parquet or CSV (one file per table), or as the sheets of

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli import db_option, handle_errors
 
 KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.plot.KINDS (repeated here to keep `--help` light)
 
@@ -18,8 +18,7 @@ KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.plot.KINDS (repeated 
               help="The SVG file to write (FILE.svg, replaced atomically), or '-' for standard output.")
 @click.option("--band", "-b", default=None,
               help="One age band (e.g. adolescents); for effects and appraisal. Default: every band.")
-@click.option("--db", type=click.Path(path_type=Path), default=None,
-              help="Database file (default: .cmokit/review.duckdb inside the review).")
+@db_option
 @handle_errors
 def command(kind: str, path: Path | None, output: Path, band: str | None, db: Path | None) -> None:
     """Draw an evidence map, an effects grid or an MMAT traffic-light plot as SVG.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli import db_option, handle_errors, review_option
 from cmokit.query import FORMATS
 
 
@@ -18,10 +18,8 @@ from cmokit.query import FORMATS
 @click.option("--list", "list_", is_flag=True, help="List the named queries with their questions and parameters.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output: aligned text, CSV, JSON (an array of row objects) or a Markdown table.")
-@click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
-              help="Review folder or datapackage.json (default: the current folder).")
-@click.option("--db", type=click.Path(path_type=Path), default=None,
-              help="Database file (default: .cmokit/review.duckdb inside the review).")
+@review_option
+@db_option
 @click.option("--no-rebuild", is_flag=True, help="Do not rebuild when source files changed since the last build.")
 @handle_errors
 def command(sql: str | None, name: str | None, params: tuple[str, ...], list_: bool, fmt: str,

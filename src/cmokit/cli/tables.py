@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli import db_option, handle_errors, review_option
 
 
 @click.command()
@@ -18,10 +18,8 @@ from cmokit.cli import handle_errors
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="A file (path with a suffix: all tables in one Markdown file or Excel workbook, or one band's "
                    "CSV) or a folder (one file per table: table-<n>-<band>.md|csv). Default: standard output.")
-@click.option("--review", "-r", "review_path", type=click.Path(path_type=Path), default=None,
-              help="Review folder or datapackage.json (default: the current folder).")
-@click.option("--db", type=click.Path(path_type=Path), default=None,
-              help="Database file (default: .cmokit/review.duckdb inside the review).")
+@review_option
+@db_option
 @handle_errors
 def command(band: str | None, fmt: str, output: Path | None, review_path: Path | None, db: Path | None) -> None:
     """Regenerate the review's Tables 1-3 (one per age band) from the database.
