@@ -4,8 +4,8 @@
 
 Makes a synthetic review with ``benchmarks/make_synthetic.py`` (no injected errors), copies its consensus into
 two reviewer folders, perturbs reviewer B (1% of studies get a different code, 1% a different free text, 1% their
-cmo rows renumbered in reverse, 0.1% missing from B), then times ``cmokit.compare.compare`` end to end (hashing,
-reading, normalising, matching, statistics and conflicts) and prints the figure.
+cmo rows renumbered in reverse, 0.1% missing from B), then times ``cmokit.extraction.compare.compare`` end to end
+(hashing, reading, normalising, matching, statistics and conflicts) and prints the figure.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def main() -> None:
     args = ap.parse_args()
     from make_synthetic import make_review
 
-    from cmokit.compare import compare
-    from cmokit.review import Review
+    from cmokit.extraction.compare import compare
+    from cmokit.package.model import Review
 
     work = args.work or Path(tempfile.mkdtemp(prefix="cmokit-compare-"))
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from cmokit.agreement import cohen_kappa, krippendorff_alpha_nominal, landis_koch, observed_agreement
+from cmokit.extraction.agreement import cohen_kappa, krippendorff_alpha_nominal, landis_koch, observed_agreement
 
 
 def sk_kappa(a, b):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cmokit.atomic import atomic_open, write_text
+from cmokit.core.atomic import atomic_open, write_text
 
 
 def test_new_file_gets_the_umask_default_not_0600(tmp_path: Path):

@@ -717,7 +717,7 @@ def study_row_pasted_twice(root: Path) -> list[E]:
 
 
 def run_validate(root: Path) -> tuple[int, dict | None, str]:
-    result = CliRunner().invoke(main, ["validate", str(root), "--format", "json"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(root), "--format", "json"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     out = result.stdout
     try:
@@ -791,7 +791,7 @@ def test_untrusted_skips_the_review_rules_and_says_so(review_copy: Path,
     update(review_copy, "studies", study("ayton-2016"), ss_in_aims="no")  # a review rule (validators/)
     update(review_copy, "cmo", lambda d: d["ss_effect"] == "improved", ss_effect="Improved")  # a schema constraint
     before = folder_state(review_copy.parent)
-    result = CliRunner().invoke(main, ["validate", str(review_copy), "--format", "json", "--untrusted"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(review_copy), "--format", "json", "--untrusted"])
     assert folder_state(review_copy.parent) == before
     assert result.exit_code == 1, result.output
     problems = all_problems(json.loads(result.stdout))

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import copy_review
 
-from cmokit.build import build
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
-from cmokit.query import cell_text
-from cmokit.review import Review
+from cmokit.package.model import Review
+from cmokit.synthesis.build import build
+from cmokit.synthesis.database import DEFAULT_DB
+from cmokit.presentation.tabular import cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def built(tmp_path_factory) -> tuple[Path, Path]:
     """A copy of the bundled review, built once with the CLI: (review folder, database)."""
     review = copy_review(tmp_path_factory.mktemp("built") / "review")
-    result = CliRunner().invoke(main, ["build", str(review)])
+    result = CliRunner().invoke(main, ["build", "-C", str(review)])
     assert result.exit_code == 0, result.output
     return review, review / DEFAULT_DB
 
@@ -43,7 +43,7 @@ def test_build_summary_and_default_location(built):
     assert db.is_file()
     # nothing but the database is left in .cmokit (no temporary file, no WAL)
     assert sorted(p.name for p in db.parent.iterdir()) == ["review.duckdb"]
-    result = CliRunner().invoke(main, ["build", str(review), "--db", str(db.parent / "again.duckdb")])
+    result = CliRunner().invoke(main, ["build", "-C", str(review), "--db", str(db.parent / "again.duckdb")])
     assert result.exit_code == 0
     assert "Built" in result.output and "studies 33" in result.output and "missing_cells" in result.output
 
@@ -199,11 +199,11 @@ def _break(review: Path) -> None:
 
 def test_invalid_review_is_refused_and_the_old_database_kept(review_copy):
     runner = CliRunner()
-    assert runner.invoke(main, ["build", str(review_copy)]).exit_code == 0
+    assert runner.invoke(main, ["build", "-C", str(review_copy)]).exit_code == 0
     db = review_copy / DEFAULT_DB
     before = db.read_bytes()
     _break(review_copy)
-    result = runner.invoke(main, ["build", str(review_copy)])
+    result = runner.invoke(main, ["build", "-C", str(review_copy)])
     assert result.exit_code == 1
     assert "extract/consensus/studies.csv" in result.output and "babies" in result.output
     assert "--force" in result.output
@@ -217,7 +217,7 @@ def test_force_builds_and_records_it(review_copy):
     text = p.read_text(encoding="utf-8")
     p.write_text(text.replace(",measured,yes,none,", ",measured,,none,", 1), encoding="utf-8")  # a blank boolean
     db = review_copy / "forced.duckdb"
-    result = CliRunner().invoke(main, ["build", str(review_copy), "--db", str(db), "--force"])
+    result = CliRunner().invoke(main, ["build", "-C", str(review_copy), "--db", str(db), "--force"])
     assert result.exit_code == 0, result.output
     assert "FORCED" in result.output
     con = duckdb.connect(str(db), read_only=True)
@@ -237,7 +237,7 @@ def test_force_builds_and_records_it(review_copy):
 
 
 def test_a_failed_build_leaves_no_trace(review_copy, monkeypatch):
-    import cmokit.build as b
+    import cmokit.synthesis.build as b
 
     db = review_copy / DEFAULT_DB
     build(review_copy)
@@ -254,7 +254,7 @@ def test_a_failed_build_leaves_no_trace(review_copy, monkeypatch):
 
 
 def test_unreadable_review_exits_2(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(tmp_path)])
+    result = CliRunner().invoke(main, ["build", "-C", str(tmp_path)])
     assert result.exit_code == 2 and "datapackage.json" in result.output and "Traceback" not in result.output
 
 
@@ -265,5 +265,5 @@ def test_reserved_resource_name_is_refused(review_copy):
     d = json.loads(p.read_text(encoding="utf-8"))
     d["resources"][-1]["name"] = "missing_cells"
     p.write_text(json.dumps(d), encoding="utf-8")
-    result = CliRunner().invoke(main, ["build", str(review_copy)])
+    result = CliRunner().invoke(main, ["build", "-C", str(review_copy)])
     assert result.exit_code == 2 and "reserved" in result.output

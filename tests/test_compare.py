@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from sklearn.metrics import cohen_kappa_score
 
 from cmokit.cli import main
-from cmokit.compare import assign, compare
-from cmokit.review import Review
+from cmokit.extraction.compare import compare
+from cmokit.extraction.matching import assign
+from cmokit.package.model import Review
 
 
 def _pick(tables, studies):
@@ -30,7 +31,7 @@ def _row(rows, study, **match):
 
 
 def invoke(review, *args):
-    return CliRunner().invoke(main, [*args, "--package", str(review)])
+    return CliRunner().invoke(main, [*args, "-C", str(review)])
 
 
 def conflicts_of(review, *reviewers):
@@ -210,10 +211,12 @@ def test_submission_errors(pair):
     rows = b["studies"][1]
     submit(review, "bob", {"studies": (b["studies"][0], rows + [rows[0]])})
     res = invoke(review, "compare", "alice", "bob")
-    f = review / "extract/reviewers/bob/studies.csv"
     assert res.exit_code == 1
-    assert res.stderr.startswith(f"Error: {f}, lines 2, {len(rows) + 2}: study_id 'ayton-2016' appears 2 times in "
-                                 "'studies' [compare.duplicate_key].")
+    assert res.stderr.startswith("Error: extract/reviewers/bob/studies.csv: 1 problem to fix before it can be "
+                                 "compared")
+    # the same rule, line and message as `cmokit validate --reviewer bob` gives
+    assert (f"extract/reviewers/bob/studies.csv:{len(rows) + 2}: study_id='ayton-2016' [key.primary] duplicate "
+            "primary key (study_id='ayton-2016'): line 2 has the same key.") in res.stderr
 
 
 def test_folder_paths_work_like_ids(pair, tmp_path):
@@ -245,7 +248,7 @@ def test_assign_beats_greedy():
 
 
 def test_text_report_shows_where_long_values_differ():
-    from cmokit.compare import excerpts
+    from cmokit.extraction.text import excerpts
 
     a = "Children build and engage in social relationships with others including peers, teachers, parents"
     b = a + " (edited)"

@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cmokit.cli import main
-from cmokit.dictionary import render
-from cmokit.review import Review
+from cmokit.package.model import Review
+from cmokit.presentation.dictionary import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,14 +45,14 @@ def test_check_flags_a_stale_dictionary_and_regeneration_fixes_it(tmp_path: Path
     schema.write_text(schema.read_text(encoding="utf-8").replace("What was measured.", "What was measured (edited)."),
                       encoding="utf-8")
     runner = CliRunner()
-    stale = runner.invoke(main, ["dictionary", str(review), "--check"])
+    stale = runner.invoke(main, ["dictionary", "-C", str(review), "--check"])
     assert stale.exit_code == 1 and "out of date" in stale.output
-    assert runner.invoke(main, ["dictionary", str(review)]).exit_code == 0
+    assert runner.invoke(main, ["dictionary", "-C", str(review)]).exit_code == 0
     assert "What was measured (edited)." in (review / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
-    assert runner.invoke(main, ["dictionary", str(review), "--check"]).exit_code == 0
+    assert runner.invoke(main, ["dictionary", "-C", str(review), "--check"]).exit_code == 0
 
 
 def test_missing_descriptor_is_a_clear_usage_error(tmp_path: Path):
-    result = CliRunner().invoke(main, ["dictionary", str(tmp_path)])
+    result = CliRunner().invoke(main, ["dictionary", "-C", str(tmp_path)])
     assert result.exit_code == 2
     assert "datapackage.json: not found" in result.output and "Traceback" not in result.output

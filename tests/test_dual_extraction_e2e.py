@@ -67,9 +67,9 @@ def test_compare_decide_reconcile_validate(review_copy, folder_state, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", NOW)
     base, a, b, cho_b, extra = build(review_copy)
     runner = CliRunner()
-    pkg = ["--package", str(review_copy)]
+    pkg = ["-C", str(review_copy)]
     reviewers_before = folder_state(review_copy / "extract" / "reviewers")
-    from cmokit.validate import validate_review
+    from cmokit.validation.validate import validate_review
 
     sub = validate_review(review_copy, submission=review_copy / "extract" / "reviewers" / "alice")
     assert sub.valid, sub.errors

@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from conftest import copy_review
 
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
+from cmokit.synthesis.database import DEFAULT_DB
 
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory) -> Path:
     r = copy_review(tmp_path_factory.mktemp("export") / "review")
-    assert CliRunner().invoke(main, ["build", str(r)]).exit_code == 0
+    assert CliRunner().invoke(main, ["build", "-C", str(r)]).exit_code == 0
     return r
 
 
@@ -45,7 +45,7 @@ def plain(table: pa.Table) -> pa.Table:
 
 def test_parquet_is_identical_to_the_database(review, tmp_path):
     out = tmp_path / "parquet"
-    result = CliRunner().invoke(main, ["export", str(out), "--review", str(review)])
+    result = CliRunner().invoke(main, ["export", "-o", str(out), "--review", str(review)])
     assert result.exit_code == 0, result.output
     db = review / DEFAULT_DB
     tables = db_tables(db)
@@ -69,7 +69,7 @@ def test_parquet_is_identical_to_the_database(review, tmp_path):
 
 def test_csv_export_uses_the_package_conventions(review, tmp_path):
     out = tmp_path / "csv"
-    result = CliRunner().invoke(main, ["export", str(out), "--format", "csv", "--review", str(review)])
+    result = CliRunner().invoke(main, ["export", "-o", str(out), "--format", "csv", "--review", str(review)])
     assert result.exit_code == 0
     with open(out / "studies.csv", encoding="utf-8", newline="") as fh:
         rows = {r["study_id"]: r for r in csv.DictReader(fh)}
@@ -87,5 +87,5 @@ def test_csv_export_uses_the_package_conventions(review, tmp_path):
 
 
 def test_unknown_format_is_a_usage_error(review, tmp_path):
-    result = CliRunner().invoke(main, ["export", str(tmp_path), "--format", "ods", "--review", str(review)])
+    result = CliRunner().invoke(main, ["export", "-o", str(tmp_path), "--format", "ods", "--review", str(review)])
     assert result.exit_code == 2

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import copy_review
 
-from cmokit.build import build
-from cmokit.query import load_named, run_named
-from cmokit.review import Review
+from cmokit.package.model import Review
+from cmokit.synthesis.build import build
+from cmokit.synthesis.query import load_named, run_named
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +258,7 @@ def test_cmo_text_search(ask):
 def test_every_named_query_is_tested():
     source = Path(__file__).read_text(encoding="utf-8")
     review = Review.open(Path(__file__).resolve().parents[1])
-    from cmokit.query import list_named
+    from cmokit.synthesis.query import list_named
 
     for nq in list_named(review):
         assert f'"{nq.name}"' in source, f"named query {nq.name} has no test against the paper"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cmokit.review import Review
+from cmokit.package.model import Review
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_TABLES = ["cmo", "measures", "resource_inputs", "appraisal"]
@@ -218,7 +218,7 @@ def test_branch_child_outcomes_follow_the_table_and_note_the_results(studies):
 
 
 def test_consensus_files_are_in_primary_key_order_as_reconcile_writes_them(review: Review):
-    from cmokit.reconcile import _sort_key
+    from cmokit.extraction.reconcile import _sort_key
 
     for r in review.data_resources:
         data = rows(r.name)

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from conftest import copy_review
 
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
-from cmokit.plot import STATES, appraisal_plot, effects_grid, evidence_map, write_plot
-from cmokit.review import Review
-from cmokit.svg import esc, wrap
+from cmokit.package.model import Review
+from cmokit.presentation.plot import STATES, appraisal_plot, effects_grid, evidence_map, write_plot
+from cmokit.presentation.svg import esc, wrap
+from cmokit.synthesis.database import DEFAULT_DB
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -46,14 +46,14 @@ def cells(root: ET.Element) -> dict[tuple[str, str], ET.Element]:
 
 
 def plot_cli(review: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["plot", *args, str(review)])
+    result = CliRunner().invoke(main, ["plot", *args, "-C", str(review)])
     return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory) -> Path:
     r = copy_review(tmp_path_factory.mktemp("plot") / "review")
-    assert CliRunner().invoke(main, ["build", str(r)]).exit_code == 0
+    assert CliRunner().invoke(main, ["build", "-C", str(r)]).exit_code == 0
     return r
 
 
@@ -242,7 +242,7 @@ def test_output_file_is_written_atomically(review, tmp_path, monkeypatch):
 
 def test_usage_errors_exit_2_and_build_nothing(tmp_path):
     fresh = copy_review(tmp_path / "review")
-    result = CliRunner().invoke(main, ["plot", "scatter", str(fresh), "-o", "-"])
+    result = CliRunner().invoke(main, ["plot", "scatter", "-C", str(fresh), "-o", "-"])
     assert result.exit_code == 2 and "'scatter' is not one of 'evidence-map', 'effects', 'appraisal'" in result.output
     code, _, err = plot_cli(fresh, "effects", "--band", "toddlers", "-o", "-")
     assert code == 2 and "unknown age band 'toddlers' (one of infants, children, adolescents)" in err
@@ -252,6 +252,6 @@ def test_usage_errors_exit_2_and_build_nothing(tmp_path):
     assert code == 2 and "plot.png: a plot is an SVG file; give --output FILE.svg" in err
     code, _, err = plot_cli(fresh, "appraisal", "-o", str(tmp_path))
     assert code == 2 and "is a folder" in err
-    result = CliRunner().invoke(main, ["plot", "appraisal", str(fresh)])
+    result = CliRunner().invoke(main, ["plot", "appraisal", "-C", str(fresh)])
     assert result.exit_code == 2 and "Missing option '--output'" in result.output
     assert not (fresh / DEFAULT_DB).exists() and "Traceback" not in err

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from conftest import copy_review
 
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
-from cmokit.errors import CmokitError
-from cmokit.query import list_named, parse_named, run_sql
-from cmokit.review import Review
+from cmokit.core.errors import CmokitError
+from cmokit.package.model import Review
+from cmokit.synthesis.database import DEFAULT_DB
+from cmokit.synthesis.query import list_named, parse_named, run_sql
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def review(tmp_path_factory) -> Path:
     """A copy of the bundled review, built once."""
     r = copy_review(tmp_path_factory.mktemp("query") / "review")
-    assert CliRunner().invoke(main, ["build", str(r)]).exit_code == 0
+    assert CliRunner().invoke(main, ["build", "-C", str(r)]).exit_code == 0
     return r
 
 

@@ -26,14 +26,14 @@ def setup(review_copy):
     submit(review_copy, "alice", a)
     submit(review_copy, "bob", b)
     path = review_copy / "conflicts.csv"
-    res = CliRunner().invoke(main, ["compare", "alice", "bob", "--package", str(review_copy), "--conflicts", str(path)])
+    res = CliRunner().invoke(main, ["compare", "alice", "bob", "-C", str(review_copy), "--conflicts", str(path)])
     assert res.exit_code == 0, res.output
     fill(path, {C1: ("a", "", "carol", "Table 1"), C2: ("b", "", "carol", "Results")})
     return review_copy, path
 
 
 def run(review, path):
-    return CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "--package", str(review)])
+    return CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review)])
 
 
 def rewrite(path, edit):
@@ -100,7 +100,7 @@ def test_wrong_hash_after_a_submission_changed(setup, folder_state):
     review, path = setup
     f = review / "extract" / "reviewers" / "bob" / "studies.csv"
     f.write_text(f.read_text().replace("volunteer peers", "volunteer peers!"))
-    from cmokit.compare import submission_hash
+    from cmokit.package.submission import submission_hash
     first = path.read_text().splitlines()[0]
     old = first.split("b=bob:sha256:")[1]
     new = submission_hash({p.stem: p for p in f.parent.glob("*.csv")})
@@ -129,8 +129,9 @@ def test_invalid_other_value(setup, folder_state):
     _, path = setup
     fill(path, {C2: ("other", "great", "carol", "")})
     refused(setup, folder_state, head(path, 1) + "conflicts.csv, line 4: table 'cmo', key 'letourneau-2011 / "
-            "cmo_number a=1 b=1', field 'ss_effect': the decided value 'great' is not one of the codes improved, "
-            "no_change, mixed, worse, not_applicable, not_reported. Choose a valid value (see "
+            "cmo_number a=1 b=1', field 'ss_effect': the decided value 'great' is not valid for the field: code 'great' "
+            "is not allowed: use one of improved, no_change, mixed, worse, not_applicable, not_reported, or NR (not "
+            "reported in the study) / NA (not applicable to this study). [constraint.enum] Choose a valid value (see "
             "docs/data-dictionary.md). [reconcile.value_invalid]")
 
 
@@ -168,14 +169,14 @@ def test_lock_held_by_another_reconcile(setup, folder_state):
 def test_out_folder_and_changed_decision_appends(setup):
     review, path = setup
     out = review / "elsewhere"
-    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "--package", str(review),
-                                    "--out", str(out)])
+    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review),
+                                    "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert sorted(os.listdir(out)) == ["appraisal.csv", "cmo.csv", "decisions.csv", "measures.csv",
                                        "resource_inputs.csv", "studies.csv"]
     fill(path, {C2: ("a", "", "carol", "changed my mind")})
-    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "--package", str(review),
-                                    "--out", str(out)])
+    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review),
+                                    "-o", str(out)])
     assert res.exit_code == 0, res.output
     log = list(csv.DictReader(open(out / "decisions.csv")))
     assert [(e["entry"], e["field"], e["decision"], e["value"]) for e in log] == [
@@ -186,8 +187,8 @@ def test_out_folder_and_changed_decision_appends(setup):
 def test_reviewer_folder_is_never_an_output(setup, folder_state):
     review, path = setup
     before = folder_state(review)
-    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "--package", str(review),
-                                    "--out", str(review / "extract" / "reviewers" / "bob")])
+    res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review),
+                                    "-o", str(review / "extract" / "reviewers" / "bob")])
     assert res.exit_code == 2
     assert "a reviewer's files are never written" in res.stderr
     assert folder_state(review) == before
@@ -207,7 +208,7 @@ def test_file_saved_by_a_spreadsheet_still_works(setup):
 def test_one_reviewer_without_a_table(setup):
     review, path = setup
     (review / "extract/reviewers/bob/appraisal.csv").unlink()
-    res = CliRunner().invoke(main, ["compare", "alice", "bob", "--package", str(review), "--conflicts",
+    res = CliRunner().invoke(main, ["compare", "alice", "bob", "-C", str(review), "--conflicts",
                                     str(review / "c2.csv")])
     assert res.exit_code == 0, res.output
     fill(review / "c2.csv", {C1: ("a", "", "carol", ""), C2: ("a", "", "carol", "")})
@@ -226,7 +227,7 @@ def test_studies_neither_reviewer_submitted_stay_in_the_consensus(review_copy):
     submit(review_copy, "alice", a)
     submit(review_copy, "bob", b)
     path = review_copy / "c.csv"
-    assert CliRunner().invoke(main, ["compare", "alice", "bob", "--package", str(review_copy), "--conflicts",
+    assert CliRunner().invoke(main, ["compare", "alice", "bob", "-C", str(review_copy), "--conflicts",
                                      str(path)]).exit_code == 0
     fill(path, {("studies", "cho-2013", "country"): ("b", "", "carol", "")})
     res = run(review_copy, path)

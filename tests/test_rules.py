@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cmokit.validate import validate_review
+from cmokit.validation.validate import validate_review
 
 CONSENSUS = Path("extract") / "consensus"
 

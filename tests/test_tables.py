@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from conftest import copy_review
 
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
-from cmokit.review import Review
-from cmokit.tables import COLUMNS, paper_tables
+from cmokit.package.model import Review
+from cmokit.synthesis.database import DEFAULT_DB
+from cmokit.synthesis.tables import COLUMNS, paper_tables
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -24,7 +24,7 @@ def read(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def review(tmp_path_factory) -> Path:
     r = copy_review(tmp_path_factory.mktemp("tables") / "review")
-    assert CliRunner().invoke(main, ["build", str(r)]).exit_code == 0
+    assert CliRunner().invoke(main, ["build", "-C", str(r)]).exit_code == 0
     return r
 
 

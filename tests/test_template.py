@@ -7,8 +7,8 @@ import csv
 from click.testing import CliRunner
 
 from cmokit.cli import main
-from cmokit.compare import extraction_resources
-from cmokit.review import Review
+from cmokit.package.submission import extraction_resources
+from cmokit.package.model import Review
 
 
 def test_template_writes_headers_and_guide(review_copy, monkeypatch):
@@ -37,7 +37,7 @@ def test_template_refuses_to_overwrite_and_writes_nothing(review_copy, folder_st
     folder.mkdir(parents=True)
     (folder / "cmo.csv").write_text("my work\n")
     before = folder_state(review_copy)
-    result = CliRunner().invoke(main, ["template", "--reviewer", "bob", "--package", str(review_copy)])
+    result = CliRunner().invoke(main, ["template", "--reviewer", "bob", "-C", str(review_copy)])
     assert result.exit_code == 2
     assert "already holds cmo.csv; nothing was written" in result.output
     assert folder_state(review_copy) == before
@@ -45,7 +45,7 @@ def test_template_refuses_to_overwrite_and_writes_nothing(review_copy, folder_st
 
 def test_template_rejects_bad_reviewer_id(review_copy, folder_state):
     before = folder_state(review_copy)
-    result = CliRunner().invoke(main, ["template", "--reviewer", "../x", "--package", str(review_copy)])
+    result = CliRunner().invoke(main, ["template", "--reviewer", "../x", "-C", str(review_copy)])
     assert result.exit_code == 2
     assert "'../x' is not a valid reviewer id" in result.output
     assert folder_state(review_copy) == before

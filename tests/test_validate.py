@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from cmokit.cli import main
-from cmokit.report import Problem
-from cmokit.validate import validate_review
+from cmokit.core.problems import Problem
+from cmokit.validation.validate import validate_review
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = Path("extract/consensus/studies.csv")
@@ -76,14 +76,14 @@ def test_datapackage_json_path_and_cwd_default(monkeypatch):
 
 
 def test_cli_text_output_and_exit_code():
-    result = CliRunner().invoke(main, ["validate", str(ROOT)])
+    result = CliRunner().invoke(main, ["validate", "-C", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert "VALID: 0 errors" in result.output and "Summary" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_json_shape():
-    result = CliRunner().invoke(main, ["validate", str(ROOT), "--format", "json"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(ROOT), "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["valid"] is True and data["exit_code"] == 0
@@ -98,7 +98,7 @@ def test_cli_json_shape():
 
 def test_cli_github_format(review_copy):
     line = set_cell(review_copy, STUDIES, "eddy-2017", "year", "2,017")
-    result = CliRunner().invoke(main, ["validate", str(review_copy), "--format", "github"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(review_copy), "--format", "github"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     errors = [x for x in lines if x.startswith("::error ")]
@@ -109,8 +109,8 @@ def test_cli_github_format(review_copy):
 
 
 def test_github_paths_are_relative_to_the_repository_root(tmp_path):
-    from cmokit.render import github
-    from cmokit.report import Report
+    from cmokit.core.problems import Report
+    from cmokit.validation.render import github
 
     (tmp_path / ".git").mkdir()
     review = tmp_path / "reviews" / "mine"
@@ -123,7 +123,7 @@ def test_github_paths_are_relative_to_the_repository_root(tmp_path):
 
 def test_validation_writes_nothing(review_copy, folder_state):
     before = folder_state(review_copy)
-    CliRunner().invoke(main, ["validate", str(review_copy)])
+    CliRunner().invoke(main, ["validate", "-C", str(review_copy)])
     assert folder_state(review_copy) == before
     assert not list(review_copy.rglob("__pycache__"))
 
@@ -134,7 +134,7 @@ def test_validation_writes_nothing(review_copy, folder_state):
 def test_missing_descriptor_is_fatal_not_a_traceback(tmp_path):
     report = validate_review(tmp_path)
     assert report.exit_code == 2 and [p.rule for p in report.problems] == ["descriptor.missing"]
-    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "json"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(tmp_path), "--format", "json"])
     assert result.exit_code == 2 and json.loads(result.output)["errors"][0]["rule"] == "descriptor.missing"
 
 
@@ -353,7 +353,7 @@ def make_submission(review: Path, name: str, studies: list[str], tables=("studie
 def test_submission_subset_is_valid(review_copy, folder_state):
     make_submission(review_copy, "ab", ["ayton-2016", "eddy-2017"])
     before = folder_state(review_copy)
-    result = CliRunner().invoke(main, ["validate", str(review_copy), "--reviewer", "ab", "--format", "json"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(review_copy), "--reviewer", "ab", "--format", "json"])
     assert folder_state(review_copy) == before
     data = json.loads(result.output)
     assert result.exit_code == 0, result.output
@@ -400,9 +400,9 @@ def test_submission_folder_path_and_missing_reviewer(review_copy, tmp_path):
     outside.mkdir()
     rows = rows_of(review_copy / STUDIES)
     write_rows(outside / "studies.csv", rows[:3])
-    result = CliRunner().invoke(main, ["validate", str(review_copy), "--reviewer", str(outside)])
+    result = CliRunner().invoke(main, ["validate", "-C", str(review_copy), "--reviewer", str(outside)])
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(main, ["validate", str(review_copy), "--reviewer", "nobody", "--format", "json"])
+    result = CliRunner().invoke(main, ["validate", "-C", str(review_copy), "--reviewer", "nobody", "--format", "json"])
     assert result.exit_code == 2 and json.loads(result.output)["errors"][0]["rule"] == "file.missing"
 
 

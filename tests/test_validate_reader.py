@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cmokit.reader import LINE, RAGGED, read_table
-from cmokit.review import Field, Resource
+from cmokit.package.model import Field, Resource
+from cmokit.package.reader import LINE, RAGGED, read_table
 
 PIECES = ["a", "b", "xyz", " ", ",", '"', "\n", "\r\n", "é", "NR", "12", "tab\t", ";"]
 

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from conftest import copy_review
 
 from cmokit.cli import main
-from cmokit.database import DEFAULT_DB
-from cmokit.review import Review
-from cmokit.tables import COLUMNS
-from cmokit.xlsx import MAX_WIDTH, sheet_names
+from cmokit.package.model import Review
+from cmokit.presentation.workbook import MAX_WIDTH, sheet_names
+from cmokit.synthesis.database import DEFAULT_DB
+from cmokit.synthesis.tables import COLUMNS
 
 DATED = ("cho-2013", "2013-03-15")  # the bundled studies give no publication date: the fixture gives one a date
 
@@ -43,7 +43,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def review(tmp_path_factory) -> Path:
     r = copy_review(tmp_path_factory.mktemp("xlsx") / "review")
     set_cell(r / "extract/consensus/studies.csv", DATED[0], "publication_date", DATED[1])
-    result = CliRunner().invoke(main, ["build", str(r)])
+    result = CliRunner().invoke(main, ["build", "-C", str(r)])
     assert result.exit_code == 0, result.output
     return r
 
@@ -51,7 +51,7 @@ def review(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def workbook(review, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("xlsx-out")
-    result = CliRunner().invoke(main, ["export", str(out), "--format", "xlsx", "--review", str(review)])
+    result = CliRunner().invoke(main, ["export", "-o", str(out), "--format", "xlsx", "--review", str(review)])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in out.iterdir())
     name = Review.open(review).name
@@ -187,8 +187,8 @@ def test_an_error_writes_nothing_and_keeps_the_old_workbook(review, workbook, tm
     out.mkdir()
     old = out / workbook.name
     old.write_bytes(b"the previous export")
-    monkeypatch.setattr("cmokit.xlsx.MAX_CELL", 100)  # a free-text cell longer than Excel holds
-    result = CliRunner().invoke(main, ["export", str(out), "--format", "xlsx", "--review", str(review)])
+    monkeypatch.setattr("cmokit.presentation.workbook.MAX_CELL", 100)  # a free-text cell longer than Excel holds
+    result = CliRunner().invoke(main, ["export", "-o", str(out), "--format", "xlsx", "--review", str(review)])
     assert result.exit_code == 2
     assert "do not fit in an Excel cell" in result.output and "Parquet or CSV" in result.output
     assert [p.name for p in out.iterdir()] == [old.name] and old.read_bytes() == b"the previous export"
@@ -197,8 +197,8 @@ def test_an_error_writes_nothing_and_keeps_the_old_workbook(review, workbook, tm
 def test_a_forced_build_keeps_the_text_of_an_invalid_cell(tmp_path):
     r = copy_review(tmp_path / "review")
     set_cell(r / "extract/consensus/studies.csv", "cho-2013", "intervention_type", "parenting; flying")
-    assert CliRunner().invoke(main, ["build", str(r), "--force"]).exit_code == 0
-    result = CliRunner().invoke(main, ["export", str(tmp_path / "x"), "-f", "xlsx", "-r", str(r), "--db",
+    assert CliRunner().invoke(main, ["build", "-C", str(r), "--force"]).exit_code == 0
+    result = CliRunner().invoke(main, ["export", "-o", str(tmp_path / "x"), "-f", "xlsx", "-r", str(r), "--db",
                                        str(r / DEFAULT_DB)])
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(next((tmp_path / "x").glob("*.xlsx")), read_only=True)

@@ -7,30 +7,36 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
-
-MAX_LISTED = 50
+from cmokit.cli.options import handle_errors, legacy_path_argument, named_review, review_option
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@legacy_path_argument
+@review_option
 @click.option("--db", type=click.Path(path_type=Path), default=None,
               help="Database file to write (default: .cmokit/review.duckdb inside the review, git-ignored).")
 @click.option("--force", is_flag=True,
               help="Build even if validation finds errors (recorded in the database's build_metadata).")
 @handle_errors
-def command(path: Path | None, db: Path | None, force: bool) -> None:
+def command(path: Path | None, review: Path | None, db: Path | None, force: bool) -> None:
     """Validate the review and build its DuckDB database.
 
-    PATH is a review folder or its datapackage.json (default: the current folder). An invalid review is refused
-    (exit 1, errors listed) unless --force. The file is replaced atomically; query it with `cmokit query`.
+    An invalid review is refused (exit 1, errors listed) unless --force. The file is replaced atomically; query
+    it with `cmokit query`.
+
+    \b
+    Examples:
+      cmokit build
+      cmokit build -C path/to/review --db /tmp/review.duckdb
+      cmokit build --force                 # build over validation errors (recorded)
     """
-    from cmokit.build import BuildRefused, build
+    from cmokit.synthesis.build import BuildRefused, build
+    from cmokit.validation.render import MAX_LISTED, one_line
 
     try:
-        result = build(path, db, force=force)
+        result = build(named_review(review, path), db, force=force)
     except BuildRefused as exc:
-        _list_problems(exc.report.errors)
+        _list_problems(exc.report.errors, MAX_LISTED, one_line)
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     where = _shown(result.db_path)
@@ -41,7 +47,7 @@ def command(path: Path | None, db: Path | None, force: bool) -> None:
     click.echo(f"  views: {', '.join(result.views)}")
     click.echo(f"  missing values kept in missing_cells: {result.missing_cells:,}")
     if result.forced and not result.valid:
-        _list_problems(result.errors)
+        _list_problems(result.errors, MAX_LISTED, one_line)
         click.echo(f"  FORCED over {len(result.errors)} validation error(s): recorded in build_metadata and "
                    f"validation_problems; {result.invalid_cells:,} invalid cell(s) are NULL (text kept in "
                    "missing_cells); no keys or checks declared.", err=True)
@@ -58,10 +64,8 @@ def _shown(p: Path) -> str:
         return str(p)
 
 
-def _list_problems(problems: list) -> None:
-    for p in problems[:MAX_LISTED]:
-        where = ":".join(str(x) for x in (p.path, p.line) if x is not None) or "(review)"
-        cell = f" {p.field}={p.value!r}" if p.field and p.value is not None else (f" {p.field}" if p.field else "")
-        click.echo(f"{where}:{cell} [{p.rule}] {p.message}", err=True)
-    if len(problems) > MAX_LISTED:
-        click.echo(f"... and {len(problems) - MAX_LISTED} more (run `cmokit validate` for all).", err=True)
+def _list_problems(problems: list, limit: int, one_line) -> None:
+    for p in problems[:limit]:
+        click.echo(one_line(p), err=True)
+    if len(problems) > limit:
+        click.echo(f"... and {len(problems) - limit} more (run `cmokit validate` for all).", err=True)

@@ -8,32 +8,40 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli.options import format_option, handle_errors, legacy_package_option, open_review, review_option
 
 
 @click.command()
 @click.argument("reviewers", nargs=-1, required=True)
-@click.option("--package", "package", type=click.Path(path_type=Path), default=None,
-              help="The review folder or its datapackage.json (default: the current folder).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for machines (keys: fields, conflicts, tables, overall, alpha...).")
+@review_option
+@format_option(("text", "json"), "text",
+               "text for people, json for machines (keys: fields, conflicts, tables, overall, alpha...).")
 @click.option("--conflicts", "conflicts_file", type=click.Path(path_type=Path), default=None,
               help="Write one CSV row per disagreement (table, key, field, value_a, value_b, decision, value, "
                    "decided_by, reason) for the adjudicator; two reviewers only.")
 @click.option("--fail-on-conflict", is_flag=True, help="Exit 1 when there is any conflict.")
+@legacy_package_option
 @handle_errors
-def command(reviewers: tuple[str, ...], package: Path | None, fmt: str, conflicts_file: Path | None,
-            fail_on_conflict: bool) -> None:
+def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts_file: Path | None,
+            fail_on_conflict: bool, package: Path | None) -> None:
     """Compare two or more reviewers' extractions: agreement, Cohen's kappa, conflicts.
 
     REVIEWERS are reviewer ids (folders extract/reviewers/<id>/) or folder paths. With three or more,
-    figures are pairwise and Krippendorff's alpha (nominal) is computed across all.
+    figures are pairwise and Krippendorff's alpha (nominal) is computed across all. Submissions are read by the
+    same reader as `cmokit validate`: a broken file is refused with the same rule, line and fix.
     Exit codes: 0 compared (even with conflicts, unless --fail-on-conflict), 1 conflicts with
     --fail-on-conflict or invalid submission data, 2 usage error or unreadable input.
+
+    \b
+    Examples:
+      cmokit compare alice bob
+      cmokit compare alice bob --conflicts conflicts.csv
+      cmokit compare alice bob carol -f json
     """
-    from cmokit.compare import compare, render_text, write_conflicts
-    from cmokit.errors import CmokitError
-    from cmokit.review import Review
+    from cmokit.core.errors import CmokitError
+    from cmokit.extraction.compare import compare
+    from cmokit.extraction.conflicts import write_conflicts
+    from cmokit.extraction.text import render_text
 
     if len(reviewers) < 2:
         raise CmokitError("compare needs at least two reviewers (ids or folders), e.g. `cmokit compare alice bob`.",
@@ -41,8 +49,7 @@ def command(reviewers: tuple[str, ...], package: Path | None, fmt: str, conflict
     if conflicts_file is not None and len(reviewers) != 2:
         raise CmokitError("--conflicts needs exactly two reviewers (reconcile merges two); compare the others "
                           "pairwise.", rule="usage")
-    review = Review.open(package)
-    result = compare(review, list(reviewers))
+    result = compare(open_review(review, package), list(reviewers))
     if conflicts_file is not None:
         target = write_conflicts(result.pairs[0], conflicts_file)
         click.echo(f"Wrote {len(result.conflicts)} conflicts to {target}", err=True)

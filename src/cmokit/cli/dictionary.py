@@ -7,30 +7,34 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import handle_errors
+from cmokit.cli.options import handle_errors, legacy_path_argument, open_review, output_option, review_option
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Where to write (default: docs/data-dictionary.md in the review; '-' for standard output).")
+@legacy_path_argument
+@review_option
+@output_option("Where to write (default: docs/data-dictionary.md in the review; '-' for standard output).",
+               dash=True)
 @click.option("--check", is_flag=True, help="Do not write; exit 1 if the file is out of date.")
 @handle_errors
-def command(path: Path | None, output: Path | None, check: bool) -> None:
+def command(path: Path | None, review: Path | None, output: Path | None, check: bool) -> None:
     """Generate the data dictionary from the review's schemas and codebook.
 
-    PATH is a review folder or its datapackage.json (default: the current folder).
+    \b
+    Examples:
+      cmokit dictionary                    # writes docs/data-dictionary.md
+      cmokit dictionary --check            # in CI: exit 1 when the file is stale
+      cmokit dictionary -o -               # to standard output
     """
-    from cmokit.atomic import write_text
-    from cmokit.dictionary import render
-    from cmokit.review import Review
+    from cmokit.core.atomic import write_text
+    from cmokit.presentation.dictionary import render
 
-    review = Review.open(path)
-    text = render(review)
+    rv = open_review(review, path)
+    text = render(rv)
     if output is not None and str(output) == "-":
         click.echo(text, nl=False)
         return
-    target = output or review.root / "docs" / "data-dictionary.md"
+    target = output or rv.root / "docs" / "data-dictionary.md"
     if check:
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current != text:

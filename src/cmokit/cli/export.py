@@ -6,34 +6,50 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import db_option, handle_errors, review_option
+from cmokit.cli.options import db_option, format_option, handle_errors, open_review, output_option, review_option
 
 
 @click.command()
-@click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), default="parquet",
-              show_default=True,
-              help="Parquet (typed), CSV (lists as '; '-separated codes, booleans yes/no, NULL empty) or xlsx (one "
-                   "Excel workbook DIRECTORY/<package name>.xlsx: a README sheet, then a sheet per table; a cell "
-                   "missing with a code shows NR or NA).")
+@click.argument("directory", required=False, type=click.Path(path_type=Path),
+                deprecated="give the folder with -o/--output DIR instead")
+@output_option("The folder to write into (created if needed).")
+@format_option(("parquet", "csv", "xlsx"), "parquet",
+               "Parquet (typed), CSV (lists as '; '-separated codes, booleans yes/no, NULL empty) or xlsx (one "
+               "Excel workbook DIR/<package name>.xlsx: a README sheet, then a sheet per table; a cell "
+               "missing with a code shows NR or NA).")
 @review_option
 @db_option
 @handle_errors
-def command(directory: Path, fmt: str, review_path: Path | None, db: Path | None) -> None:
-    """Export every table of the database to DIRECTORY as Parquet or CSV (one file per table), or as the sheets of
-    one Excel workbook (xlsx).
+def command(directory: Path | None, output: Path | None, fmt: str, review: Path | None, db: Path | None) -> None:
+    """Export every table of the database as Parquet or CSV files (one per table), or as the sheets of one Excel
+    workbook (xlsx).
 
     Includes cmokit's tables (build_metadata, source_files, validation_problems) and the missing-value shadow
     tables (missing.<resource>). The database is rebuilt first if stale.
-    """
-    from cmokit.export import export
-    from cmokit.query import ensure_database
-    from cmokit.review import Review
 
-    review = Review.open(review_path)
-    db_path = ensure_database(review, db, notify=lambda m: click.echo(m, err=True))
-    files = export(db_path, directory, fmt)
+    \b
+    Examples:
+      cmokit export -o out/                # Parquet, for R, pandas or Spark
+      cmokit export -o out/ -f csv
+      cmokit export -o out/ -f xlsx        # one workbook: out/<package name>.xlsx
+    """
+    from cmokit.core.errors import CmokitError
+    from cmokit.synthesis.build import ensure_database
+
+    if directory is not None and output is not None and directory != output:
+        raise CmokitError("give the output folder once: -o/--output DIR (the positional DIRECTORY is its old form).",
+                          rule="usage")
+    target = output or directory
+    if target is None:
+        raise CmokitError("give the folder to write into: cmokit export -o DIR [-f parquet|csv|xlsx].", rule="usage")
+    rv = open_review(review)
+    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
     if fmt == "xlsx":
-        click.echo(f"Wrote {files[0]} (a README sheet, then one sheet per table)")
+        from cmokit.presentation.workbook import export_xlsx
+
+        click.echo(f"Wrote {export_xlsx(db_path, target)} (a README sheet, then one sheet per table)")
         return
-    click.echo(f"Wrote {len(files)} {fmt} files to {directory}: " + ", ".join(p.name for p in files))
+    from cmokit.synthesis.export import export
+
+    files = export(db_path, target, fmt)
+    click.echo(f"Wrote {len(files)} {fmt} files to {target}: " + ", ".join(p.name for p in files))

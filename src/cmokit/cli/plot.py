@@ -6,26 +6,28 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import db_option, handle_errors
+from cmokit.cli.options import db_option, handle_errors, legacy_path_argument, open_review, output_option, review_option
 
-KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.plot.KINDS (repeated here to keep `--help` light)
+KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.presentation.plot_data.KINDS (here: --help stays light)
 
 
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, allow_dash=True),
-              help="The SVG file to write (FILE.svg, replaced atomically), or '-' for standard output.")
+@legacy_path_argument
+@output_option("The SVG file to write (FILE.svg, replaced atomically), or '-' for standard output.", required=True,
+               dash=True)
 @click.option("--band", "-b", default=None,
               help="One age band (e.g. adolescents); for effects and appraisal. Default: every band.")
+@review_option
 @db_option
 @handle_errors
-def command(kind: str, path: Path | None, output: Path, band: str | None, db: Path | None) -> None:
+def command(kind: str, path: Path | None, output: Path, band: str | None, review: Path | None,
+            db: Path | None) -> None:
     """Draw an evidence map, an effects grid or an MMAT traffic-light plot as SVG.
 
     KIND is evidence-map (studies by intervention type and age band), effects (CMO configurations by effect on
-    social support and on the child) or appraisal (MMAT 2018 answers per study, robvis style). PATH is the review
-    folder or its datapackage.json (default: the current folder). The database is rebuilt first if stale.
+    social support and on the child) or appraisal (MMAT 2018 answers per study, robvis style). The database is
+    rebuilt first if stale.
 
     \b
     Examples:
@@ -33,15 +35,14 @@ def command(kind: str, path: Path | None, output: Path, band: str | None, db: Pa
       cmokit plot effects --band adolescents --output effects-adolescents.svg
       cmokit plot appraisal -o - > appraisal.svg
     """
-    from cmokit.plot import check_output, check_request, plot, write_plot
-    from cmokit.query import ensure_database
-    from cmokit.review import Review
+    from cmokit.presentation.plot import check_output, check_request, plot, write_plot
+    from cmokit.synthesis.build import ensure_database
 
     target = check_output(output)  # before the database is (re)built: a refused command does nothing
-    review = Review.open(path)
-    check_request(review, kind, band)
-    db_path = ensure_database(review, db, notify=lambda m: click.echo(m, err=True))
-    svg = plot(review, db_path, kind, band)
+    rv = open_review(review, path)
+    check_request(rv, kind, band)
+    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
+    svg = plot(rv, db_path, kind, band)
     if target is None:
         click.echo(svg, nl=False)
         return

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli import db_option, handle_errors, review_option
-from cmokit.query import FORMATS
+from cmokit.cli.options import db_option, format_option, handle_errors, open_review, output_option, review_option
+
+FORMATS = ("table", "csv", "json", "markdown")  # cmokit.presentation.tabular.FORMATS (kept here: --help stays light)
+SUFFIXES = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "table"}
 
 
 @click.command()
@@ -16,14 +18,16 @@ from cmokit.query import FORMATS
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter of the named query (repeatable); bound safely, never pasted into the SQL.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries with their questions and parameters.")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output: aligned text, CSV, JSON (an array of row objects) or a Markdown table.")
+@format_option(FORMATS, "table", "Output: aligned text, CSV, JSON (an array of row objects) or a Markdown table. "
+                                 "With -o and no -f, taken from the file's suffix (.csv, .json, .md, .txt).")
+@output_option("Write the result to this file (replaced atomically) instead of standard output.")
 @review_option
 @db_option
 @click.option("--no-rebuild", is_flag=True, help="Do not rebuild when source files changed since the last build.")
+@click.pass_context
 @handle_errors
-def command(sql: str | None, name: str | None, params: tuple[str, ...], list_: bool, fmt: str,
-            review_path: Path | None, db: Path | None, no_rebuild: bool) -> None:
+def command(ctx: click.Context, sql: str | None, name: str | None, params: tuple[str, ...], list_: bool, fmt: str,
+            output: Path | None, review: Path | None, db: Path | None, no_rebuild: bool) -> None:
     """Run SQL or a named query against the review's database, read-only.
 
     The database is (re)built first when it is missing or a source file changed. Queries run in a sandbox: no
@@ -34,17 +38,19 @@ def command(sql: str | None, name: str | None, params: tuple[str, ...], list_: b
     Examples:
       cmokit query "SELECT age_band, count(*) FROM studies GROUP BY ALL"
       cmokit query --name mechanisms_by_band --param band=adolescents --format markdown
+      cmokit query --name studies_by_age_band -o bands.csv
       cmokit query --list
     """
-    from cmokit.errors import CmokitError
-    from cmokit.query import ensure_database, list_named, load_named, parse_param_options, render, run_named, run_sql
-    from cmokit.review import Review
+    from cmokit.core.errors import CmokitError
+    from cmokit.presentation.tabular import render
+    from cmokit.synthesis.build import ensure_database
+    from cmokit.synthesis.query import list_named, load_named, parse_param_options, run_named, run_sql
 
-    review = Review.open(review_path)
+    rv = open_review(review)
     if list_:
         if sql or name:
             raise CmokitError("--list takes no SQL and no --name.", rule="usage")
-        for nq in list_named(review):
+        for nq in list_named(rv):
             click.echo(f"{nq.name}: {nq.title}")
             click.echo(f"    {nq.question}")
             for p in nq.params:
@@ -56,10 +62,16 @@ def command(sql: str | None, name: str | None, params: tuple[str, ...], list_: b
     if params and name is None:
         raise CmokitError("--param goes with --name (a named query); put values straight into your own SQL.",
                           rule="usage")
-    nq = load_named(review, name) if name is not None else None
-    db_path = ensure_database(review, db, rebuild=not no_rebuild, notify=lambda m: click.echo(m, err=True))
-    if nq is not None:
-        result = run_named(db_path, nq, parse_param_options(params))
-    else:
-        result = run_sql(db_path, sql)
-    click.echo(render(result, fmt), nl=False)
+    if output is not None and ctx.get_parameter_source("fmt") == click.core.ParameterSource.DEFAULT:
+        fmt = SUFFIXES.get(output.suffix.lower(), fmt)
+    nq = load_named(rv, name) if name is not None else None
+    db_path = ensure_database(rv, db, rebuild=not no_rebuild, notify=lambda m: click.echo(m, err=True))
+    result = run_named(db_path, nq, parse_param_options(params)) if nq is not None else run_sql(db_path, sql)
+    text = render(result, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from cmokit.core.atomic import write_text
+
+    write_text(output, text)
+    click.echo(f"Wrote {len(result.rows)} row(s) to {output}", err=True)

@@ -6,7 +6,6 @@ types, codes and keys from the objects here, never from hand-written lists.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -14,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmokit.errors import CmokitError
+from cmokit.core.errors import CmokitError
+from cmokit.package.locate import DESCRIPTOR, find_root
 
-DESCRIPTOR = "datapackage.json"
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -97,6 +96,45 @@ class Resource:
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @classmethod
+    def from_schema(cls, name: str, schema: dict, *, path: Path | None = None, rel_path: str = "",
+                    schema_path: Path | None = None, descriptor: dict | None = None,
+                    shown_schema: str = DESCRIPTOR) -> Resource:
+        """A resource from a Table Schema (a dict); CmokitError (schema.invalid) when the schema is unusable."""
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+            raise CmokitError(f"schema of resource '{name}' must be an object with a non-empty 'fields' list.",
+                              rule="schema.invalid", path=shown_schema)
+        fields = []
+        for fd in schema["fields"]:
+            if not isinstance(fd, dict) or not fd.get("name"):
+                raise CmokitError(f"schema of resource '{name}': every field needs a 'name'.", rule="schema.invalid",
+                                  path=shown_schema)
+            fields.append(Field.from_descriptor(fd))
+        pk = schema.get("primaryKey") or []
+        pk = [pk] if isinstance(pk, str) else list(pk)
+        fks = []
+        for fk in schema.get("foreignKeys") or []:
+            fk = dict(fk)
+            fk["fields"] = [fk["fields"]] if isinstance(fk.get("fields"), str) else list(fk.get("fields", []))
+            ref = dict(fk.get("reference") or {})
+            ref["fields"] = [ref["fields"]] if isinstance(ref.get("fields"), str) else list(ref.get("fields", []))
+            fk["reference"] = ref
+            fks.append(fk)
+        missing: dict[str, str] = {}
+        for mv in schema.get("missingValues", [""]):
+            if isinstance(mv, dict):
+                missing[str(mv.get("value", ""))] = str(mv.get("label", ""))
+            else:
+                missing[str(mv)] = ""
+        names = {f.name for f in fields}
+        for key in pk + [k for fk in fks for k in fk["fields"]]:
+            if key not in names:
+                raise CmokitError(f"schema of resource '{name}': key field '{key}' is not one of its fields.",
+                                  rule="schema.invalid", path=shown_schema)
+        return cls(name=name, path=path or Path(rel_path), rel_path=rel_path, schema_path=schema_path, schema=schema,
+                   fields=fields, primary_key=pk, foreign_keys=fks, missing_values=missing,
+                   descriptor=descriptor or {"name": name})
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
@@ -143,23 +181,39 @@ class Review:
         return [r for r in self.resources if r.name != "codebook"]
 
     def codebook(self) -> list[dict[str, str]]:
-        """Rows of the codebook resource (empty when the review has none)."""
+        """Rows of the codebook resource (empty when the review has none), read by the one CSV reader.
+
+        CmokitError (exit 2) when the file cannot be read as a table: ``cmokit validate`` says why.
+        """
         if not self.has("codebook"):
             return []
+        from cmokit.package.reader import read_table, shown_path
+
         res = self.resource("codebook")
-        with open(res.path, encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh))
+        table = read_table(res, res.path, shown_path(res.path, self.root))
+        broken = [p for p in table.problems if p.severity == "error"]
+        if table.frame is None or broken:
+            first = broken[0] if broken else None
+            raise CmokitError(f"{table.path}: the codebook cannot be read ({first.message if first else 'no table'}). "
+                              "Run `cmokit validate` for every problem.", rule=first.rule if first else "file.empty",
+                              path=table.path, line=first.line if first else None)
+        return table.frame.select(table.columns()).to_dicts()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Review:
-        """Open a review folder or its ``datapackage.json``; raise CmokitError with a fix if it cannot be read."""
+        """Open a review: its ``datapackage.json``, a folder holding one, or any folder below such a folder
+        (default: the current folder); raise CmokitError with a fix if it cannot be read."""
         p = Path(path) if path is not None else Path.cwd()
         if p.is_dir():
-            descriptor_path = p / DESCRIPTOR
-            root = p
+            found = find_root(p)
+            if found is None:
+                raise CmokitError(
+                    f"{p / DESCRIPTOR}: not found, nor in any folder above {p}. Run cmokit inside a review folder "
+                    f"(or any folder below it), or name one with -C DIR (a folder with a {DESCRIPTOR}).",
+                    rule="descriptor.missing", path=str(p / DESCRIPTOR))
+            root, descriptor_path = found, found / DESCRIPTOR
         else:
-            descriptor_path = p
-            root = p.parent
+            descriptor_path, root = p, p.parent
         if not descriptor_path.exists():
             raise CmokitError(
                 f"{descriptor_path}: not found. Run cmokit inside a review folder or give the path of one "
@@ -264,35 +318,5 @@ def _resource(root: Path, descriptor_path: Path, i: int, rd: Any, seen: set[str]
                               rule="schema.json", path=schema, line=exc.lineno) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise CmokitError(f"{schema}: cannot be read ({exc}).", rule="schema.json", path=schema) from None
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
-        raise CmokitError(f"schema of resource '{name}' must be an object with a non-empty 'fields' list.",
-                          rule="schema.invalid", path=str(rd.get("schema", DESCRIPTOR)))
-    fields = []
-    for fd in schema["fields"]:
-        if not isinstance(fd, dict) or not fd.get("name"):
-            raise CmokitError(f"schema of resource '{name}': every field needs a 'name'.", rule="schema.invalid",
-                              path=str(rd.get("schema", DESCRIPTOR)))
-        fields.append(Field.from_descriptor(fd))
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
-    fks = []
-    for fk in schema.get("foreignKeys") or []:
-        fk = dict(fk)
-        fk["fields"] = [fk["fields"]] if isinstance(fk.get("fields"), str) else list(fk.get("fields", []))
-        ref = dict(fk.get("reference") or {})
-        ref["fields"] = [ref["fields"]] if isinstance(ref.get("fields"), str) else list(ref.get("fields", []))
-        fk["reference"] = ref
-        fks.append(fk)
-    missing: dict[str, str] = {}
-    for mv in schema.get("missingValues", [""]):
-        if isinstance(mv, dict):
-            missing[str(mv.get("value", ""))] = str(mv.get("label", ""))
-        else:
-            missing[str(mv)] = ""
-    names = {f.name for f in fields}
-    for key in pk + [k for fk in fks for k in fk["fields"]]:
-        if key not in names:
-            raise CmokitError(f"schema of resource '{name}': key field '{key}' is not one of its fields.",
-                              rule="schema.invalid", path=str(rd.get("schema", DESCRIPTOR)))
-    return Resource(name=name, path=path, rel_path=rel, schema_path=schema_path, schema=schema, fields=fields,
-                    primary_key=pk, foreign_keys=fks, missing_values=missing, descriptor=rd)
+    return Resource.from_schema(name, schema, path=path, rel_path=rel, schema_path=schema_path, descriptor=rd,
+                                shown_schema=str(rd.get("schema", DESCRIPTOR)))

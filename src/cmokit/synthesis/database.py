@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cmokit.errors import CmokitError
-from cmokit.review import Review
+from cmokit.core.errors import CmokitError
+from cmokit.package.model import Review
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb

@@ -8,9 +8,10 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from cmokit.compare import REVIEWER_ID_RE, REVIEWERS_DIR, extraction_resources, field_kind
-from cmokit.errors import CmokitError
-from cmokit.review import Review
+from cmokit.core.errors import CmokitError
+from cmokit.extraction.normalise import field_kind
+from cmokit.package.model import Review
+from cmokit.package.submission import REVIEWER_ID_RE, REVIEWERS_DIR, extraction_resources
 
 GUIDE_NAME = "CODES.md"
 
@@ -45,7 +46,7 @@ def guide(review: Review) -> str:
 
 def write_template(review: Review, reviewer: str, folder: str | os.PathLike[str] | None = None) -> list[Path]:
     """Write blank forms into ``extract/reviewers/<reviewer>/`` (or ``folder``); refuse to overwrite any file."""
-    from cmokit.atomic import write_text
+    from cmokit.core.atomic import write_text
 
     if not REVIEWER_ID_RE.match(reviewer):
         raise CmokitError(f"'{reviewer}' is not a valid reviewer id: use lower-case letters, digits, '-' and '_', "

@@ -14,27 +14,19 @@ A parameter with ``= default`` is optional (``NULL`` for SQL NULL); one without 
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import decimal
 import gc
-import io
 import json
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmokit.database import changed_sources, connect_readonly, resolve_db_path
-from cmokit.errors import CmokitError
-from cmokit.review import Review
+from cmokit.core.errors import CmokitError
+from cmokit.package.model import Review
+from cmokit.synthesis.database import connect_readonly
 
-FORMATS = ("table", "csv", "json", "markdown")
 HEADER_RE = re.compile(r"^--\s*(title|question|paper)\s*:\s*(.*)$")
 PARAM_RE = re.compile(r"^--\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*([^:]*?))?\s*:\s*(.*)$")
-TABLE_CELL_WIDTH = 60
 
 
 @dataclass
@@ -179,26 +171,6 @@ def _strip_comments(sql: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- running
 
-def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *, rebuild: bool = True,
-                    notify: Any = None) -> Path:
-    """The database path, rebuilt first when it is missing or any source file's hash changed.
-
-    ``notify(message)`` is called before a rebuild (the CLI prints it to stderr).
-    """
-    path = resolve_db_path(review, db)
-    changed = changed_sources(review, path)
-    if changed == [] or not rebuild:
-        return path
-    from cmokit.build import build
-
-    if notify is not None:
-        why = "no database yet" if changed is None else "changed: " + ", ".join(changed[:5]) + (
-            f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        notify(f"Building {path} ({why})...")
-    build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path)
-    return path
-
-
 def run_sql(db_path: Path, sql: str, params: dict[str, Any] | None = None) -> QueryResult:
     """Run ``sql`` in the read-only sandbox; CmokitError (rule query.sql) with one line and the position on error."""
     import duckdb
@@ -257,86 +229,3 @@ def sql_error_message(exc: BaseException, sql: str) -> str:
     elif "Cannot change configuration option" in message:
         message += " - settings are locked in the query sandbox"
     return f"SQL {kind.lower() if kind else 'error'}: {message}{where}"
-
-
-# ----------------------------------------------------------------------------------------------- rendering
-
-def to_jsonable(v: Any) -> Any:
-    """A value as JSON can hold it: dates ISO, decimals as numbers, lists and structs recursively."""
-    if isinstance(v, dt.datetime | dt.date | dt.time):
-        return v.isoformat()
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    if isinstance(v, bytes):
-        return v.hex()
-    if isinstance(v, dt.timedelta):
-        return str(v)
-    if isinstance(v, list | tuple):
-        return [to_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): to_jsonable(x) for k, x in v.items()}
-    return v
-
-
-def cell_text(v: Any) -> str:
-    """A value as text: NULL -> '', lists as '; '-separated codes (the package's own convention)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, list | tuple):
-        return "; ".join(cell_text(x) for x in v)
-    if isinstance(v, dt.datetime | dt.date | dt.time):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v)) if abs(v) < 1e15 else repr(v)
-    return str(v)
-
-
-def render(result: QueryResult, fmt: str = "table") -> str:
-    """Render a result as ``table`` (aligned text), ``csv``, ``json`` (array of row objects) or ``markdown``."""
-    if fmt == "json":
-        return json.dumps([{k: to_jsonable(v) for k, v in r.items()} for r in result.records()],
-                          ensure_ascii=False, indent=2) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(result.columns)
-        for r in result.rows:
-            w.writerow([cell_text(v) for v in r])
-        return buf.getvalue()
-    if fmt == "markdown":
-        return markdown_table(result.columns, [[cell_text(v) for v in r] for r in result.rows])
-    if fmt == "table":
-        return text_table(result.columns, [[cell_text(v) for v in r] for r in result.rows])
-    raise CmokitError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)}).", rule="usage")
-
-
-def md_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>")
-
-
-def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
-    """A GitHub-flavoured Markdown table (line breaks in cells become <br>)."""
-    lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
-    lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def text_table(columns: list[str], rows: list[list[str]], width: int = TABLE_CELL_WIDTH) -> str:
-    """Aligned plain text for people; long cells are cut at ``width`` characters with '…'."""
-    def fit(s: str) -> str:
-        s = s.replace("\r\n", " / ").replace("\n", " / ")
-        return s if len(s) <= width else s[: width - 1] + "…"
-
-    cells = [[fit(c) for c in columns]] + [[fit(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    out = []
-    for n, r in enumerate(cells):
-        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    out.append(f"({len(rows)} row{'s' * (len(rows) != 1)})")
-    return "\n".join(out) + "\n"

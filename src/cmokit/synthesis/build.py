@@ -1,10 +1,7 @@
 """Build the review's DuckDB database from the validated package.
 
-One table per resource, typed from its Table Schema: ``date`` -> DATE, ``integer`` -> INTEGER, ``number`` -> DOUBLE,
-``boolean`` (yes/no) -> BOOLEAN, a coded string -> an ENUM type of its codes, a multi-code field -> a list of that
-ENUM (a list of codes), other strings -> VARCHAR. ``required``, ``minimum``/``maximum``, ``pattern`` and lengths
-become NOT NULL and CHECK constraints, ``unique`` a unique index, ``primaryKey`` and ``foreignKeys`` PRIMARY KEY
-and FOREIGN KEY constraints; descriptions become table and column comments.
+One table per resource, typed from its Table Schema (:mod:`cmokit.synthesis.ddl`), with the documented views
+(:mod:`cmokit.synthesis.views`); descriptions become table and column comments.
 
 Missing values: a typed column holds NULL for every missing value of the schema (``""`` not yet extracted, ``NR``
 not reported, ``NA`` not applicable). Nothing is lost: the schema ``missing`` holds one shadow table per resource
@@ -25,24 +22,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cmokit import __version__
-from cmokit.database import (
+from cmokit.core.errors import CmokitError, DataInvalid
+from cmokit.core.problems import Problem, Report
+from cmokit.package.model import Resource, Review
+from cmokit.synthesis.database import (
     METADATA_TABLE,
     MISSING_SCHEMA,
-    MISSING_TABLE,
     PROBLEMS_TABLE,
     SOURCES_TABLE,
     SYSTEM_TABLES,
+    changed_sources,
     resolve_db_path,
     sha256_file,
     source_files,
 )
-from cmokit.errors import CmokitError, DataInvalid
-from cmokit.report import Problem, Report
-from cmokit.review import Field, Resource, Review
-
-INVALID_LABEL = "invalid value kept by a forced build"
+from cmokit.synthesis.ddl import cast_expr, enum_type_name, key_ddl, lit, load_order, q, shadow_expr, table_ddl
+from cmokit.synthesis.views import documented_views, missing_view
 
 
 @dataclass
@@ -76,164 +74,6 @@ class BuildRefused(DataInvalid):
         self.report = report
 
 
-# ----------------------------------------------------------------------------------------------- SQL helpers
-
-def q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """Quote an SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def enum_type_name(resource: Resource, f: Field) -> str:
-    """Name of the ENUM type holding a coded field's codes."""
-    return f"{resource.name}__{f.name}"
-
-
-def column_type(resource: Resource, f: Field) -> str:
-    """The DuckDB type of a field (see the module docstring)."""
-    if f.type == "string" and f.codes() is not None:
-        return q(enum_type_name(resource, f)) + ("[]" if f.multiple else "")
-    if f.type == "string" and f.multiple:
-        return "VARCHAR[]"
-    return {"integer": "INTEGER", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-            "datetime": "TIMESTAMP", "time": "TIME", "year": "INTEGER"}.get(f.type, "VARCHAR")
-
-
-def cast_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) -> str:
-    """SQL turning the raw text column ``raw`` into the typed value; NULL for a missing value.
-
-    ``strict`` (a build of a valid review) makes a cell that does not convert an error; otherwise it becomes NULL
-    (its text is kept in the ``missing`` schema).
-    """
-    typ = column_type(resource, f)
-    cast = "CAST" if strict else "TRY_CAST"
-    if f.type == "string" and f.multiple:
-        value = f"{cast}(list_transform(string_split({raw}, ';'), lambda x: trim(x)) AS {typ})"
-    elif f.type == "boolean":
-        bad = (f"error({lit(f'{resource.name}.{f.name}: not a boolean: ')} || {raw})" if strict else "NULL")
-        value = (f"CASE WHEN {raw} IS NULL THEN NULL "
-                 f"WHEN {raw} IN ({', '.join(lit(v) for v in f.true_values)}) THEN TRUE "
-                 f"WHEN {raw} IN ({', '.join(lit(v) for v in f.false_values)}) THEN FALSE ELSE {bad} END")
-    elif typ == "VARCHAR":
-        value = raw if "" in resource.missing_values else f"coalesce({raw}, '')"
-    else:
-        value = f"{cast}({raw} AS {typ})"
-    codes = [c for c in resource.missing_values if c != ""]
-    if codes:
-        return f"CASE WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN NULL ELSE {value} END"
-    return value
-
-
-def shadow_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) -> str:
-    """SQL for a field's column in the ``missing`` schema: the missing-value code of the cell, else NULL.
-
-    In a non-strict (forced) build a cell that does not convert keeps its raw text here.
-    """
-    if strict and f.required:  # cannot be missing in a valid review (and NOT NULL would refuse it)
-        return "CAST(NULL AS VARCHAR)"
-    whens = []
-    if "" in resource.missing_values:
-        whens.append(f"WHEN {raw} IS NULL THEN ''")
-    codes = [c for c in resource.missing_values if c != ""]
-    if codes:
-        whens.append(f"WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN {raw}")
-    if not strict and column_type(resource, f) != "VARCHAR":
-        typed = cast_expr(resource, f, raw, strict=False)
-        bad = f"{typed} IS NULL"
-        if f.multiple:
-            bad = f"({typed} IS NULL OR len(list_filter({typed}, lambda x: x IS NULL)) > 0)"
-        whens.append(f"WHEN {bad} THEN {raw}")
-    return f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
-
-
-def checks(f: Field) -> list[str]:
-    """CHECK constraints of a field's Table Schema constraints (enum codes are enforced by the ENUM type)."""
-    c = q(f.name)
-    out = []
-    if f.minimum is not None and f.type in ("integer", "number", "year"):
-        out.append(f"{c} >= {f.minimum!r}")
-    if f.maximum is not None and f.type in ("integer", "number", "year"):
-        out.append(f"{c} <= {f.maximum!r}")
-    if f.type == "string" and not f.multiple and f.codes() is None:
-        if f.pattern:
-            out.append(f"regexp_full_match({c}, {lit(f.pattern)})")
-        if f.min_length is not None:
-            out.append(f"length({c}) >= {int(f.min_length)}")
-        if f.max_length is not None:
-            out.append(f"length({c}) <= {int(f.max_length)}")
-    return out
-
-
-def table_ddl(resource: Resource, review: Review, constraints: bool) -> str:
-    """CREATE TABLE statement of a resource (its primary key and unique indexes come after loading: ``key_ddl``)."""
-    cols = []
-    for f in resource.fields:
-        col = f"{q(f.name)} {column_type(resource, f)}"
-        if constraints:
-            if f.required or f.name in resource.primary_key:
-                col += " NOT NULL"
-            for chk in checks(f):
-                col += f" CHECK ({chk})"
-        cols.append(col)
-    if constraints:
-        for fk in _usable_foreign_keys(resource, review):
-            ref = fk["reference"]
-            cols.append(f"FOREIGN KEY ({', '.join(q(k) for k in fk['fields'])}) REFERENCES "
-                        f"{q(ref['resource'])} ({', '.join(q(k) for k in ref['fields'])})")
-    return f"CREATE TABLE {q(resource.name)} (\n  " + ",\n  ".join(cols) + "\n)"
-
-
-def key_ddl(resource: Resource) -> list[str]:
-    """The primary key (ALTER TABLE) and a unique index per ``unique`` field, added after the load: building an
-    index once is faster than row by row."""
-    out = []
-    if resource.primary_key:
-        out.append(f"ALTER TABLE {q(resource.name)} ADD PRIMARY KEY ({', '.join(q(k) for k in resource.primary_key)})")
-    for f in resource.fields:
-        if f.unique and resource.primary_key != [f.name]:
-            out.append(f"CREATE UNIQUE INDEX {q(f'{resource.name}__{f.name}__unique')} ON {q(resource.name)} "
-                       f"({q(f.name)})")
-    return out
-
-
-def _usable_foreign_keys(resource: Resource, review: Review) -> list[dict]:
-    """Foreign keys DuckDB can enforce: to another resource, on its primary key or a unique field."""
-    out = []
-    for fk in resource.foreign_keys:
-        ref = fk.get("reference") or {}
-        target = ref.get("resource") or ""
-        if not target or target == resource.name or not review.has(target):
-            continue
-        tr = review.resource(target)
-        unique = [f.name for f in tr.fields if f.unique]
-        if ref["fields"] == tr.primary_key or (len(ref["fields"]) == 1 and ref["fields"][0] in unique):
-            out.append(fk)
-    return out
-
-
-def _ordered(review: Review) -> list[Resource]:
-    """Resources in an order where every referenced table comes before the tables that refer to it."""
-    done: list[Resource] = []
-    names: set[str] = set()
-    pending = list(review.resources)
-    while pending:
-        for r in pending:
-            deps = {fk["reference"].get("resource") for fk in _usable_foreign_keys(r, review)}
-            if deps <= names:
-                done.append(r)
-                names.add(r.name)
-                pending.remove(r)
-                break
-        else:  # a cycle: keep the declared order
-            done.extend(pending)
-            break
-    return done
-
-
 def _header(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -246,68 +86,11 @@ def _header(path: Path) -> list[str]:
                           path=str(path)) from None
 
 
-# ----------------------------------------------------------------------------------------------- views
-
-VIEW_DOCS: dict[str, str] = {
-    "study_overview": "One row per study: every studies column, plus quality (the overall MMAT rating from appraisal; "
-                      "the lowest where several appraisers rated the study), n_appraisals, n_cmo, n_measures and "
-                      "n_resource_inputs.",
-    "study_cmo": "Each CMO configuration with its study's identity, band, table position, recipient and income group.",
-    "study_measures": "Each measure with its study's identity and band.",
-    "study_resource_inputs": "Each resource input with its study's identity and band.",
-}
-
-
-def _views(review: Review) -> list[tuple[str, str, str]]:
-    """(name, comment, SQL) of the documented views this review supports."""
-    have = {r.name: set(r.field_names) for r in review.resources}
-    out: list[tuple[str, str, str]] = []
-    ident = ["study_id", "ref_number", "study_label", "age_band"]
-    if "studies" in have and set(ident) <= have["studies"]:
-        counts, joins = [], []
-        if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
-            counts.append("q.quality, coalesce(q.n_appraisals, 0) AS n_appraisals")
-            joins.append("LEFT JOIN (SELECT study_id, min(overall_rating) AS quality, count(*) AS n_appraisals "
-                         "FROM appraisal GROUP BY study_id) q USING (study_id)")
-        for child in ("cmo", "measures", "resource_inputs"):
-            if child in have and "study_id" in have[child]:
-                counts.append(f"coalesce({child}_n.n, 0) AS n_{child}")
-                joins.append(f"LEFT JOIN (SELECT study_id, count(*) AS n FROM {child} GROUP BY study_id) {child}_n "
-                             "USING (study_id)")
-        sel = ", ".join(["s.*"] + counts)
-        out.append(("study_overview", VIEW_DOCS["study_overview"],
-                    f"SELECT {sel} FROM studies s {' '.join(joins)} ORDER BY s.study_id"))
-        extra = [c for c in ("paper_table", "paper_table_row", "support_recipient", "income_group")
-                 if c in have["studies"]]
-        for child, name in (("cmo", "study_cmo"), ("measures", "study_measures"),
-                            ("resource_inputs", "study_resource_inputs")):
-            if child not in have or "study_id" not in have[child]:
-                continue
-            cols = ident + (extra if child == "cmo" else [])
-            res = review.resource(child)
-            order = ", ".join(f"c.{q(k)}" for k in res.primary_key) or "c.study_id"
-            out.append((name, VIEW_DOCS[name],
-                        f"SELECT {', '.join('s.' + q(c) for c in cols)}, c.* EXCLUDE (study_id) "
-                        f"FROM studies s JOIN {q(child)} c USING (study_id) ORDER BY {order}"))
-    out = [v for v in out if v[0] not in have]  # a resource of the same name wins
-    taken = set(have) | set(SYSTEM_TABLES) | {v[0] for v in out}
-    for r in review.resources:
-        for f in r.fields:
-            name = f"{r.name}_{f.name}"
-            if f.multiple and r.primary_key and name not in taken:
-                keys = ", ".join(q(k) for k in r.primary_key)
-                out.append((name, f"One row per code of the multi-code field {r.name}.{f.name}: {r.primary_key} "
-                                  f"and code.",
-                            f"SELECT {keys}, unnest({q(f.name)}) AS code FROM {q(r.name)}"))
-                taken.add(name)
-    return out
-
-
 # ----------------------------------------------------------------------------------------------- build
 
 def validate(review: Review) -> Report:
     """Validate with cmokit's validator (the same as ``cmokit validate``)."""
-    from cmokit.validate import validate_review
+    from cmokit.validation.validate import validate_review
 
     return validate_review(review)
 
@@ -425,14 +208,14 @@ def _fill(con, review: Review, target: Path, get_report: Callable[[], Report], s
     con.execute(f"CREATE SCHEMA {MISSING_SCHEMA}")
     # one resource after another, referenced tables (with their keys) first; loading tables in parallel threads
     # was measured slower (the foreign-key checks contend for the referenced table's index)
-    for r in _ordered(review):
+    for r in load_order(review):
         _create(con, review, r, constraints=constraints)
         _load(con, r, strict=strict)
         for ddl in key_ddl(r) if constraints else []:
             con.execute(ddl)
     tables = {r.name: con.execute(f"SELECT count(*) FROM {q(r.name)}").fetchone()[0] for r in review.resources}
     views = []
-    for name, comment, sql in _views(review) + [_missing_view(review)]:
+    for name, comment, sql in documented_views(review) + [missing_view(review)]:
         con.execute(f"CREATE VIEW {q(name)} AS {sql}")
         con.execute(f"COMMENT ON VIEW {q(name)} IS {lit(comment)}")
         views.append(name)
@@ -522,29 +305,6 @@ def _load(con, r: Resource, *, strict: bool) -> None:
     con.execute(f"DROP TABLE {q(raw)}")
 
 
-def _missing_view(review: Review) -> tuple[str, str, str]:
-    """The ``missing_cells`` view: the shadow tables in long form, one row per missing (or invalid) cell."""
-    parts = []
-    for r in review.resources:
-        keys = r.primary_key or ["#row"]
-        fields = [f.name for f in r.fields if f.name not in r.primary_key]
-        if not fields:
-            continue
-        labels = " ".join(f"WHEN {lit(c)} THEN {lit(lbl)}" for c, lbl in r.missing_values.items())
-        key = "[" + ", ".join(f"CAST({q(k)} AS VARCHAR)" for k in keys) + "]"
-        parts.append(
-            f"SELECT {lit(r.name)} AS resource, {key} AS key, field, code, "
-            f"CASE code {labels} ELSE {lit(INVALID_LABEL)} END AS label "
-            f"FROM (UNPIVOT {MISSING_SCHEMA}.{q(r.name)} ON {', '.join(q(f) for f in fields)} "
-            "INTO NAME field VALUE code)")
-    sql = " UNION ALL ".join(parts) if parts else (
-        "SELECT NULL::VARCHAR AS resource, NULL::VARCHAR[] AS key, NULL::VARCHAR AS field, NULL::VARCHAR AS code, "
-        "NULL::VARCHAR AS label WHERE false")
-    return (MISSING_TABLE, "One row per cell whose typed column holds NULL because the CSV has a missing-value code: "
-            "resource, key (primary-key values as text), field, code ('' not yet extracted, NR not reported, NA not "
-            "applicable; or the raw text of an invalid cell kept by a forced build) and its label.", sql)
-
-
 def _metadata(con, review: Review, report: Report, sources: list, *, forced: bool, constraints: bool) -> None:
     import duckdb
 
@@ -577,7 +337,7 @@ def _metadata(con, review: Review, report: Report, sources: list, *, forced: boo
 
 def read_metadata(db_path: Path) -> dict | None:
     """The build_metadata row of a database as a dict (None if absent)."""
-    from cmokit.database import connect_readonly
+    from cmokit.synthesis.database import connect_readonly
 
     con = connect_readonly(db_path, sandbox=False)
     try:
@@ -586,3 +346,21 @@ def read_metadata(db_path: Path) -> dict | None:
         return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
     finally:
         con.close()
+
+
+def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *, rebuild: bool = True,
+                    notify: Any = None) -> Path:
+    """The database path, rebuilt first when it is missing or any source file's hash changed.
+
+    ``notify(message)`` is called before a rebuild (the CLI prints it to stderr).
+    """
+    path = resolve_db_path(review, db)
+    changed = changed_sources(review, path)
+    if changed == [] or not rebuild:
+        return path
+    if notify is not None:
+        why = "no database yet" if changed is None else "changed: " + ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        notify(f"Building {path} ({why})...")
+    build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path)
+    return path

@@ -1,14 +1,16 @@
-"""Render a validation :class:`~cmokit.report.Report` as text (people), JSON (machines) or GitHub annotations (CI)."""
+"""Render a validation :class:`~cmokit.core.problems.Report` as text (people), JSON (machines) or GitHub
+annotations (CI)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from cmokit.report import ERROR, Problem, Report
+from cmokit.core.problems import ERROR, Problem, Report
 
 FORMATS = ("text", "json", "github")
 VALUE_WIDTH = 60
+MAX_LISTED = 50  # problems listed on the terminal by commands that refuse to go on (build, compare, reconcile)
 
 
 def _value(v: str | None) -> str:
@@ -108,6 +110,13 @@ def github(report: Report) -> str:
         out.append(f"::{level} {','.join(props)}::{_escape_data(cell + p.message)}")
     out.append(f"cmokit validate: {_verdict(report)}")
     return "\n".join(out) + "\n"
+
+
+def one_line(p: Problem) -> str:
+    """A problem on one line: ``path:line: field='value' [rule] message``."""
+    where = ":".join(str(x) for x in (p.path, p.line) if x is not None) or "(review)"
+    cell = f" {p.field}={_value(p.value)!r}" if p.field and p.value is not None else (f" {p.field}" if p.field else "")
+    return f"{where}:{cell} [{p.rule}] {p.message}"
 
 
 def render(report: Report, fmt: str = "text") -> str:

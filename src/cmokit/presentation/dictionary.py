@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cmokit.review import Field, Review
+from cmokit.package.model import Field, Review
 
 
 def _cell(text: object) -> str:

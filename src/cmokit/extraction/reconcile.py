@@ -30,168 +30,27 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cmokit.compare import (
-    CONFLICT_COLUMNS,
-    HASH_LINE_RE,
-    ROW_FIELD,
-    Conflict,
-    PairComparison,
-    Submission,
-    TablePair,
-    _code_forms,
-    code_map,
-    compare_pair,
-    field_kind,
-    normalise_text,
-    resolve_submission,
-)
-from cmokit.errors import CmokitError, DataInvalid
-from cmokit.review import Field, Resource, Review
+from cmokit.core.errors import CmokitError, DataInvalid
+from cmokit.core.problems import ERROR
+from cmokit.extraction.compare import compare_pair
+from cmokit.extraction.conflicts import Decision, DecisionsFile, _problem, read_decisions
+from cmokit.extraction.normalise import field_kind, normalise_text, normalise_value
+from cmokit.extraction.results import ROW_FIELD, Conflict, PairComparison, TablePair
+from cmokit.package.model import Resource, Review
+from cmokit.package.reader import read_table, shown_path
+from cmokit.package.submission import Submission, resolve_submission
+from cmokit.validation.cells import check_value
 
 LOCK_NAME = ".cmokit-reconcile.lock"
 LOG_RESOURCE = "decisions"
-LOG_COLUMNS = ["entry", "decided_at", "decided_by", "table", "key", "field", "value_a", "value_b", "decision",
-               "value", "reason", "reviewer_a", "reviewer_b", "sha256_a", "sha256_b"]
 # What makes two log entries "the same decision" (idempotence): everything but entry, time and hashes.
 LOG_IDENTITY = ["table", "key", "field", "value_a", "value_b", "decision", "value", "decided_by", "reason",
                 "reviewer_a", "reviewer_b"]
 DECISIONS = ("a", "b", "other")
-
-
-# ------------------------------------------------------------------------------------------ value checks
-def normalise_value(f: Field, value: str, missing: list[str]) -> str:
-    """The same normalisation compare applies to an output value (trim, NFC, code case, '; ' between codes)."""
-    if field_kind(f) != "coded":
-        return normalise_text(value)
-    return _code_forms(f, value, code_map(f, missing))[0]
-
-
-def check_value(f: Field, value: str, missing: list[str]) -> str | None:
-    """Why ``value`` is invalid for field ``f`` per its Table Schema (type, required, enum, pattern, bounds)."""
-    if value in missing:
-        if f.required:
-            return "is required (a missing value is not allowed)"
-        return None
-    t = f.type
-    num: float | None = None
-    if t == "integer":
-        if not re.fullmatch(r"[+-]?[0-9]+", value):
-            return "is not an integer"
-        num = int(value)
-    elif t == "number":
-        try:
-            num = float(value)
-        except ValueError:
-            return "is not a number"
-    elif t == "boolean":
-        if value not in f.true_values + f.false_values:
-            return f"is not one of {', '.join(f.true_values + f.false_values)}"
-    elif t == "date":
-        try:
-            date.fromisoformat(value)
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-                raise ValueError
-        except ValueError:
-            return "is not a date (YYYY-MM-DD)"
-    elif t == "datetime":
-        try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return "is not a date-time (YYYY-MM-DDThh:mm:ssZ)"
-    if f.enum is not None and value not in f.enum:
-        return f"is not one of the codes {', '.join(f.enum)}"
-    if f.pattern and not re.fullmatch(f.pattern, value):
-        codes = f.codes()
-        hint = f" (codes: {', '.join(codes)}, separated by '; ')" if f.multiple and codes else ""
-        return f"does not match the pattern {f.pattern}{hint}"
-    if num is not None:
-        if f.minimum is not None and num < f.minimum:
-            return f"is below the minimum {f.minimum}"
-        if f.maximum is not None and num > f.maximum:
-            return f"is above the maximum {f.maximum}"
-    if f.min_length is not None and len(value) < f.min_length:
-        return f"is shorter than {f.min_length} characters"
-    if f.max_length is not None and len(value) > f.max_length:
-        return f"is longer than {f.max_length} characters"
-    return None
-
-
-# --------------------------------------------------------------------------------------- decisions file
-@dataclass
-class Decision:
-    line: int
-    table: str
-    key: str
-    field: str
-    decision: str
-    value: str
-    decided_by: str
-    reason: str
-
-
-@dataclass
-class DecisionsFile:
-    path: Path
-    a: str
-    hash_a: str
-    b: str
-    hash_b: str
-    rows: list[Decision]
-
-
-def _problem(path: Path, line: int | None, text: str, rule: str) -> str:
-    where = f"{path.name}, line {line}" if line else path.name
-    return f"{where}: {text} [{rule}]"
-
-
-def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
-    """Parse a conflicts file filled in by the adjudicator (exit 1 with the reason if it is malformed)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CmokitError(f"{p}: not found. Write it with `cmokit compare A B --conflicts {p}`.",
-                          rule="reconcile.decisions_missing", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CmokitError(f"{p}: cannot be read ({exc}). Save it as UTF-8 CSV.", rule="reconcile.decisions_unreadable",
-                          path=str(p)) from None
-    lines = text.splitlines(keepends=True)
-    first = lines[0].strip().rstrip(",").strip().strip('"').strip() if lines else ""
-    m = HASH_LINE_RE.match(first)
-    if not m:
-        raise DataInvalid(_problem(p, 1, "the first line is not the '# cmokit-conflicts a=... b=...' line that "
-                                   "records the submissions' hashes. Write the file with `cmokit compare A B "
-                                   "--conflicts FILE` and keep its first line.", "reconcile.hash_missing"),
-                          rule="reconcile.hash_missing", path=str(p), line=1)
-    reader = csv.reader(io.StringIO("".join(lines[1:]), newline=""))
-    header = next(reader, None) or []
-    header = [h.strip() for h in header]
-    missing = [c for c in CONFLICT_COLUMNS if c not in header]
-    if missing:
-        raise DataInvalid(_problem(p, 2, f"missing column(s) {', '.join(missing)}. The columns are: "
-                                   f"{', '.join(CONFLICT_COLUMNS)}.", "reconcile.columns"),
-                          rule="reconcile.columns", path=str(p), line=2)
-    idx = {c: header.index(c) for c in CONFLICT_COLUMNS}
-    rows: list[Decision] = []
-    line = reader.line_num + 2
-    for rec in reader:
-        start = line
-        line = reader.line_num + 2
-        if not any(c.strip() for c in rec):
-            continue
-        rec = rec + [""] * (len(header) - len(rec))
-
-        def get(c: str, rec: list[str] = rec) -> str:
-            return rec[idx[c]]
-
-        rows.append(Decision(start, get("table").strip(), get("key").strip(), get("field").strip(),
-                             get("decision").strip().lower(), get("value"), get("decided_by").strip(),
-                             get("reason").strip()))
-    return DecisionsFile(p, m["a"], m["ha"], m["b"], m["hb"], rows)
 
 
 # ------------------------------------------------------------------------------------------------ result
@@ -266,16 +125,16 @@ def _validate(dec: DecisionsFile, a: Submission, b: Submission, pair: PairCompar
             chosen[k] = _Chosen(d, c, c.value_a if d.decision == "a" else c.value_b)
             continue
         res = resources[d.table]
-        f = res.field(d.field)
-        missing = list(res.missing_values)
         if d.decision == "other":
-            value = normalise_value(f, d.value, missing)
+            value = normalise_value(res.field(d.field), d.value, list(res.missing_values))
         else:
             value = c.value_a if d.decision == "a" else c.value_b
-        why = check_value(f, value, missing)
-        if why:
-            problems.append(_problem(p, d.line, f"{what}: the decided value '{value}' {why}. Choose a valid value "
-                                     "(see docs/data-dictionary.md).", "reconcile.value_invalid"))
+        found = check_value(res, d.field, value)
+        if found:
+            why = " ".join(f"{q.message} [{q.rule}]" for q in found)
+            problems.append(_problem(p, d.line, f"{what}: the decided value '{value}' is not valid for the field: "
+                                     f"{why} Choose a valid value (see docs/data-dictionary.md).",
+                                     "reconcile.value_invalid"))
             continue
         chosen[k] = _Chosen(d, c, value)
     for k, c in conflicts.items():
@@ -385,15 +244,21 @@ def _consensus_rows(tp: TablePair, chosen: dict[tuple[str, str, str], _Chosen],
     return final, covered
 
 
-def _read_existing(path: Path, names: list[str]) -> list[dict[str, str]]:
+def _read_existing(review: Review, resource: Resource, path: Path) -> list[dict[str, str]]:
+    """The rows already in an output file (none if it does not exist), read by the one CSV reader; a file that is
+    not a clean table of the resource is refused (CmokitError), since rewriting it could lose what it holds."""
     if not path.exists():
         return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != names:
-            raise CmokitError(f"{path}, line 1: the columns are not those of the schema ({', '.join(names)}); "
-                              "fix the header before reconciling into it.", rule="csv.header", path=str(path), line=1)
-        return [dict(r) for r in reader]
+    shown = shown_path(path, review.root)
+    table = read_table(resource, path, shown)
+    broken = [p for p in table.problems if p.severity == ERROR]
+    if broken or table.frame is None:
+        first = broken[0] if broken else None
+        raise CmokitError(f"{shown}, line {first.line if first else 1}: {first.message if first else 'not a table'} "
+                          f"[{first.rule if first else 'file.empty'}] Fix the file (`cmokit validate`) before "
+                          "reconciling into it.", rule=first.rule if first else "file.empty", path=shown,
+                          line=first.line if first else None)
+    return table.frame.select(resource.field_names).to_dicts()
 
 
 def _csv_text(names: list[str], rows: list[dict[str, str]]) -> str:
@@ -434,8 +299,7 @@ def _targets(review: Review, out: Path | None) -> tuple[dict[str, Path], Path, P
     if out is None:
         for r in review.data_resources:
             tables[r.name] = r.path
-        log = review.resource(LOG_RESOURCE).path if review.has(LOG_RESOURCE) else \
-            review.root / "extract" / "consensus" / "decisions.csv"
+        log = review.resource(LOG_RESOURCE).path
         return tables, log, log.parent
     out = out.resolve()
     for r in review.data_resources:
@@ -447,12 +311,18 @@ def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | o
               decisions: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
               now: datetime | None = None) -> ReconcileResult:
     """Merge submissions ``a`` and ``b`` with the decisions file into the consensus (see the module docstring)."""
-    from cmokit.atomic import write_text
+    from cmokit.core.atomic import write_text
 
     sa = a if isinstance(a, Submission) else resolve_submission(review, a)
     sb = b if isinstance(b, Submission) else resolve_submission(review, b)
     if sa.path == sb.path:
         raise CmokitError("reconcile needs two different submissions.", rule="usage")
+    if not review.has(LOG_RESOURCE):
+        raise CmokitError(f"{review.descriptor_path.name}: the review has no '{LOG_RESOURCE}' resource, the audit log "
+                          "where reconcile records every decision. Declare it (schema/decisions.schema.json of the "
+                          "bundled review is the model) and create its CSV with the schema's header.",
+                          rule="reconcile.no_log", path=review.descriptor_path.name)
+    log_resource = review.resource(LOG_RESOURCE)
     tables, log_path, lock_dir = _targets(review, Path(out) if out is not None else None)
     for target in [*tables.values(), log_path]:
         for s in (sa, sb):
@@ -473,12 +343,12 @@ def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | o
             res = tp.resource
             group = list(tp.rule.within) if tp.rule else res.primary_key[:1]
             target = tables[res.name]
-            kept = [r for r in _read_existing(target, res.field_names)
+            kept = [r for r in _read_existing(review, res, target)
                     if " / ".join(r[g] for g in group) not in covered]
             allrows = sorted(kept + rows, key=_sort_key(res))
             result.rows[res.name] = len(allrows)
             texts[target] = _csv_text(res.field_names, allrows)
-        log = _read_existing(log_path, LOG_COLUMNS)
+        log = _read_existing(review, log_resource, log_path)
         latest: dict[tuple[str, str, str], dict[str, str]] = {}
         for e in log:
             latest[(e["table"], e["key"], e["field"])] = e
@@ -497,7 +367,7 @@ def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | o
             latest[k] = entry
             next_entry += 1
             result.logged += 1
-        texts[log_path] = _csv_text(LOG_COLUMNS, log)
+        texts[log_path] = _csv_text(log_resource.field_names, log)
         for path, text in texts.items():
             if path.exists() and path.read_text(encoding="utf-8") == text:
                 result.unchanged.append(path)

@@ -1,7 +1,7 @@
 """Read a resource's CSV file as text: structure checks and the physical line of every record.
 
 Every cell is read as a string (polars, ``infer_schema=False``); types are checked afterwards, cell by cell,
-in :mod:`cmokit.checks`. The physical line of each record (header = line 1) is found with a vectorised scan of
+in :mod:`cmokit.validation.cells`. The physical line of each record (header = line 1) is found with a vectorised scan of
 the bytes (quote parity, then unquoted newlines and commas), which is exact even when quoted cells hold
 newlines. The same scan counts the cells of every record, which polars cannot do (it pads short rows silently).
 When the scan and polars disagree (stray quotes, lone carriage returns...), the file is re-read with Python's
@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cmokit.report import Problem
-from cmokit.review import Resource
+from cmokit.core.problems import Problem
+from cmokit.package.model import Resource
 
 if TYPE_CHECKING:
     import polars as pl
@@ -61,8 +61,33 @@ class Table:
         return [f for f in self.resource.field_names if f in have]
 
 
-def read_table(resource: Resource, file: Path, shown: str) -> Table:
-    """Read ``file`` as the CSV of ``resource``; report structure problems; never raise for bad content."""
+def shown_path(path: Path, root: Path) -> str:
+    """A file's path as shown to users: relative to the review folder when inside it, else as given."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_table(resource: Resource, file: Path, shown: str, *, data: bytes | None = None,
+               first_line: int = 1) -> Table:
+    """Read ``file`` as the CSV of ``resource``; report structure problems; never raise for bad content.
+
+    ``data``: the bytes to read instead of the file's (e.g. a file whose first lines are not part of the table);
+    ``first_line``: the physical line of the header in the file, so that every line number reported is the file's.
+    """
+    table = _read(resource, file, shown, data)
+    if first_line != 1:
+        shift = first_line - 1
+        table.problems = [replace(p, line=p.line + shift) if p.line is not None else p for p in table.problems]
+        if table.frame is not None:
+            import polars as pl
+
+            table.frame = table.frame.with_columns(pl.col(LINE) + shift)
+    return table
+
+
+def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> Table:
     table = Table(resource=resource, path=shown)
 
     def problem(rule: str, message: str, line: int | None = None, fld: str | None = None,
@@ -71,7 +96,7 @@ def read_table(resource: Resource, file: Path, shown: str) -> Table:
                                       field=fld, value=value))
 
     try:
-        data = file.read_bytes()
+        data = file.read_bytes() if given is None else given
     except OSError as exc:
         problem("file.missing", f"{shown}: cannot be read ({exc.strerror or exc}).")
         return table
@@ -93,7 +118,7 @@ def read_table(resource: Resource, file: Path, shown: str) -> Table:
                             "spreadsheet or a UTF-16 file saved with a .csv name?). "
                             "Save it as 'CSV UTF-8 (comma delimited)'.", line=line)
         return table
-    source: Path | bytes = file  # polars reads the file itself (faster); bytes only when they had to change
+    source: Path | bytes = file if given is None else data  # polars reads the file itself (faster) if it can
     if bom:
         source = data
         if not data.isascii():

@@ -1,8 +1,9 @@
 """``validate_review``: every problem of a review (or of a reviewer's submission) in one run.
 
-Order of work: open the review (descriptor, schemas, paths: :class:`~cmokit.review.Review`), read each CSV as text
-(:mod:`cmokit.reader`: structure, physical lines), check cells and keys (:mod:`cmokit.checks`), the codebook, then
-the review's own pandera rules (:mod:`cmokit.rules`, only when the review is trusted). Nothing is written.
+Order of work: open the review (descriptor, schemas, paths: :class:`~cmokit.package.model.Review`), read each CSV
+as text (:mod:`cmokit.package.reader`: structure, physical lines), check cells (:mod:`cmokit.validation.cells`),
+keys and the codebook (:mod:`cmokit.validation.keys`), then the review's own pandera rules
+(:mod:`cmokit.validation.rules`, only when the review is trusted). Nothing is written.
 """
 
 from __future__ import annotations
@@ -10,27 +11,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cmokit.errors import CmokitError
-from cmokit.report import ERROR, WARNING, Problem, Report
-from cmokit.review import Review
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+from cmokit.core.errors import CmokitError
+from cmokit.core.problems import ERROR, WARNING, Problem, Report
+from cmokit.package.model import Review
+from cmokit.package.reader import shown_path
+from cmokit.package.submission import extraction_resources, scan_folder, submission_folder
 
 
 def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
                     submission: str | os.PathLike[str] | None = None, trusted: bool = True) -> Report:
     """Validate a review folder (or its ``datapackage.json``, or an open Review); never raises for bad input.
 
-    ``submission``: a reviewer's folder of ``<resource>.csv`` files (any subset) checked against the review's
-    schemas and rules instead of the consensus. ``trusted=False``: do not import the review's ``validators/``.
+    ``submission``: a reviewer id (``extract/reviewers/<id>/``) or a folder of ``<resource>.csv`` files (any
+    subset) checked against the review's schemas and rules instead of the consensus. ``trusted=False``: do not
+    import the review's ``validators/``.
     """
-    from cmokit.checks import check_cells, check_codebook, check_keys
-    from cmokit.reader import Table, read_table
+    from cmokit.package.reader import Table, read_table
+    from cmokit.validation.cells import check_cells
+    from cmokit.validation.keys import check_codebook, check_keys
 
     try:
         review = path if isinstance(path, Review) else Review.open(path)
@@ -44,7 +42,7 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
     refs: dict[str, Table | None] = {}
     if submission is None:
         for r in review.resources:
-            shown = _shown(r.path, review.root)
+            shown = shown_path(r.path, review.root)
             if not r.path.is_file():
                 problems.append(Problem(rule="file.missing", resource=r.name, path=shown,
                                         message=f"{shown}: the file of resource '{r.name}' does not exist. Restore it "
@@ -54,39 +52,34 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
             tables[r.name] = read_table(r, r.path, shown)
         refs = dict(tables)
     else:
-        folder = Path(submission)
-        report.submission = _shown(folder, review.root)
+        folder = submission_folder(review, submission)
+        report.submission = shown_path(folder, review.root)
         if not folder.is_dir():
             return _fatal(report, "file.missing", f"{folder}: the submission folder does not exist. Give a "
                           "reviewer id with files in extract/reviewers/<id>/, a folder path, or create blank forms "
                           "with `cmokit template --reviewer ID`.", str(folder))
-        expected = {f"{r.name}.csv": r for r in review.data_resources}
-        inside = folder.resolve()
-        for r in review.data_resources:
-            file = folder / f"{r.name}.csv"
-            if not file.is_file():
-                continue
-            if file.is_symlink() and not file.resolve().is_relative_to(inside):
-                problems.append(Problem(rule="path.unsafe", resource=r.name, path=_shown(file, review.root),
-                                        message=f"{file.name} is a symlink leading outside the submission folder; "
-                                                "it was not read. Put the file itself in the folder."))
-                report.fatal = True
-                continue
-            tables[r.name] = read_table(r, file, _shown(file, review.root))
+        scan = scan_folder(review, folder)
+        expected = sorted(f"{r.name}.csv" for r in extraction_resources(review))
+        for file in scan.unsafe:
+            problems.append(Problem(rule="path.unsafe", resource=file.stem, path=shown_path(file, review.root),
+                                    message=f"{file.name} is a symlink leading outside the submission folder; "
+                                            "it was not read. Put the file itself in the folder."))
+            report.fatal = True
+        for name, file in scan.files.items():
+            tables[name] = read_table(review.resource(name), file, shown_path(file, review.root))
         if not tables and not report.fatal:
             return _fatal(report, "file.missing",
                           f"{report.submission}: no extraction file found. A submission holds CSV files named after "
-                          f"the tables: {', '.join(sorted(expected))}.", report.submission)
-        for file in sorted(folder.glob("*.csv")):
-            if file.name not in expected:
-                problems.append(Problem(rule="file.unknown", severity=WARNING, path=_shown(file, review.root),
-                                        message=f"{file.name} is not a table of this review and was not checked; "
-                                                f"name files after the tables: {', '.join(sorted(expected))}."))
+                          f"the tables: {', '.join(expected)}.", report.submission)
+        for file in scan.unknown:
+            problems.append(Problem(rule="file.unknown", severity=WARNING, path=shown_path(file, review.root),
+                                    message=f"{file.name} is not a table of this review and was not checked; "
+                                            f"name files after the tables: {', '.join(expected)}."))
         refs = dict(tables)
         targets = {fk["reference"].get("resource") for t in tables.values() for fk in t.resource.foreign_keys}
         for r in review.data_resources:
             if r.name in targets and r.name not in refs and r.path.is_file():
-                ref = read_table(r, r.path, _shown(r.path, review.root))
+                ref = read_table(r, r.path, shown_path(r.path, review.root))
                 refs[r.name] = ref if not ref.problems else None
     for table in tables.values():
         problems.extend(table.problems)
@@ -100,7 +93,7 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
         problems.extend(check_keys(table, refs))
     usable = {n: t for n, t in tables.items() if t.frame is not None}
     if trusted:
-        from cmokit.rules import run_validators
+        from cmokit.validation.rules import run_validators
 
         invalid: dict[str, dict[str, set[int]]] = {}
         for p in problems:

@@ -1,4 +1,5 @@
-"""Excel workbooks (.xlsx) for reviewers and analysts: the helpers ``cmokit export`` and ``cmokit tables`` share.
+"""Excel workbooks (.xlsx) for reviewers and analysts: ``cmokit export -f xlsx`` and the writers it shares with
+``cmokit tables -f xlsx``.
 
 Written with xlsxwriter (imported lazily, so ``cmokit --help`` stays fast), row by row (constant memory), atomically
 (a temporary file in the target's folder, then ``os.replace``). Cells follow the package's conventions: lists of
@@ -18,7 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cmokit.errors import CmokitError
+from cmokit.core.errors import CmokitError
+from cmokit.synthesis.database import MISSING_SCHEMA, MISSING_TABLE
+from cmokit.synthesis.ddl import q
+from cmokit.synthesis.export import read_build_metadata, select_rows, table_names, with_missing_codes
+from cmokit.synthesis.views import INVALID_LABEL
 
 MAX_ROWS = 1_048_576  # rows of a sheet, header included
 MAX_CELL = 32_767  # characters of a cell
@@ -61,7 +66,7 @@ def workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Book]:
     """
     import xlsxwriter
 
-    from cmokit.atomic import atomic_open
+    from cmokit.core.atomic import atomic_open
 
     with atomic_open(path, "wb") as fh:
         wb = xlsxwriter.Workbook(fh, {"constant_memory": True, "nan_inf_to_errors": True,
@@ -162,3 +167,107 @@ def write_table(book: Book, name: str, columns: Sequence[str], rows: Sequence[Se
     if columns:
         ws.autofilter(first, 0, first + len(cells), len(columns) - 1)
     return ws
+
+
+# ----------------------------------------------------------------------------------------------- the database export
+README_SHEET = "README"
+MISSING_CONVENTION = [("(empty cell)", "not yet extracted"), ("NR", "not reported in the study"),
+                      ("NA", "not applicable")]
+
+
+def export_xlsx(db_path: Path, out_dir: Path) -> Path:
+    """Write ``out_dir/<package name>.xlsx`` (``out_dir`` created): a README sheet, then one sheet per table of the
+    database, as :func:`cmokit.synthesis.export.export` writes them as files."""
+    from cmokit.synthesis.database import connect_readonly
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect_readonly(db_path, sandbox=False)
+    try:
+        return export_connection(con, out_dir)
+    finally:
+        con.close()
+
+
+def export_connection(con, out_dir: Path) -> Path:
+    """Write ``out_dir/<package name>.xlsx``: a README sheet, then one sheet per table (as ``table_names``).
+
+    Cells as in the CSV export (lists ``a; b``, booleans yes/no, NULL empty) but dates are Excel dates, and a cell
+    that is NULL because the review's CSV holds a missing-value code shows that code (from the table's shadow in the
+    ``missing`` schema), so that nothing is lost: an empty cell means not yet extracted.
+    """
+    tables = table_names(con)
+    labels = [t if s == "main" else f"{s}.{t}" for s, t in tables]
+    sheets = sheet_names(labels, reserved=[README_SHEET])
+    meta = read_build_metadata(con)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", str(meta.get("package_name") or "")).strip("._") or "review"
+    path = out_dir / f"{stem}.xlsx"
+    with workbook(path, created=meta.get("built_at")) as book:
+        _readme(book, con, meta, tables, labels, sheets)
+        for (schema, table), label, sheet in zip(tables, labels, sheets, strict=True):
+            columns, rows = select_rows(con, schema, table)
+            if schema == "main" and (MISSING_SCHEMA, table) in tables:
+                rows = with_missing_codes(columns, rows, *select_rows(con, MISSING_SCHEMA, table), label=label)
+            write_table(book, sheet, columns, rows, label=label)
+    return path
+
+
+def _readme(book, con, meta: dict[str, Any], tables: list[tuple[str, str]], labels: list[str],
+            sheets: list[str]) -> None:
+    """The first sheet: what the workbook is, the missing-value convention, and a linked list of the sheets."""
+    from cmokit import __version__
+
+    fmt = book.formats
+    ws = book.wb.add_worksheet(README_SHEET)
+    for j, width in enumerate((26, 44, 10, 90)):
+        ws.set_column(j, j, width)
+    ws.write_string(0, 0, str(meta.get("package_title") or meta.get("package_name") or "Review database"),
+                    fmt["title"])
+    about = [("Package", meta.get("package_name")), ("Version", meta.get("package_version")),
+             ("Built at (UTC)", meta.get("built_at")), ("Built with cmokit", meta.get("cmokit_version")),
+             ("Exported with cmokit", __version__), ("Forced over validation errors", meta.get("forced"))]
+    r = 2
+    for key, value in about:
+        ws.write_string(r, 0, key, fmt["bold"])
+        kind, value = cell(value)
+        if kind == "datetime":
+            ws.write_datetime(r, 1, value, fmt["datetime"])
+        elif kind != "blank":
+            ws.write_string(r, 1, str(value), fmt["text"])
+        r += 1
+    convention = list(MISSING_CONVENTION)
+    try:
+        extra = con.execute(f"SELECT DISTINCT code, label FROM {MISSING_TABLE} WHERE code NOT IN ('', 'NR', 'NA') "
+                            "AND label != $invalid ORDER BY code", {"invalid": INVALID_LABEL}).fetchall()
+        convention += [(c, lbl) for c, lbl in extra]
+    except Exception:  # noqa: BLE001 - no missing_cells view: the standard convention only
+        pass
+    r += 1
+    ws.write_string(r, 0, "Missing values", fmt["bold"])
+    for code, meaning in convention:
+        r += 1
+        ws.write_string(r, 0, code, fmt["text"])
+        ws.write_string(r, 1, meaning, fmt["text"])
+    notes = ["A cell missing with a code shows the code (the database column holds NULL there; the missing.<table> "
+             "sheets list every cell's code, and missing_cells in the database).",
+             "Lists of codes are written 'a; b', yes/no fields as yes or no, dates as Excel dates.",
+             "Sheet names are the table names (cut to Excel's 31 characters where needed; see the list below)."]
+    if meta.get("forced"):
+        notes.append("This database was built over validation errors: a cell that did not convert shows its text as "
+                     "written in the review; the validation_problems sheet lists the errors.")
+    for note in notes:
+        r += 1
+        ws.write_string(r, 0, note, fmt["text"])
+    r += 2
+    for j, h in enumerate(("Sheet", "Table", "Rows", "Description")):
+        ws.write_string(r, j, h, fmt["header"])
+    comments = dict(((s, t), c) for s, t, c in con.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall())
+    for (schema, table), label, sheet in zip(tables, labels, sheets, strict=True):
+        r += 1
+        n = con.execute(f"SELECT count(*) FROM {q(schema)}.{q(table)}").fetchone()[0]
+        ws.write_url(r, 0, "internal:'" + sheet.replace("'", "''") + "'!A1", fmt["link"], string=sheet)
+        ws.write_string(r, 1, label, fmt["text"])
+        ws.write_number(r, 2, n, fmt["text"])
+        if comments.get((schema, table)):
+            ws.write_string(r, 3, comments[(schema, table)], fmt["wrap"])

@@ -1,0 +1,360 @@
+"""Compare reviewers' submissions: align their rows, measure agreement, list the conflicts.
+
+A *submission* is a folder of ``<resource>.csv`` files (any subset of the review's extraction tables and
+studies), by convention ``extract/reviewers/<reviewer-id>/`` (:mod:`cmokit.package.submission`); its files are read
+by the same reader as ``cmokit validate``.
+
+Alignment
+    Tables are aligned by primary key. A table whose schema carries ``"cmokit:match"`` has no key shared
+    between reviewers (each reviewer numbers their own rows, e.g. ``cmo.cmo_number``, or writes their own
+    id, ``appraisal.appraiser``); its rows are paired *within* a study (:mod:`cmokit.extraction.matching`).
+    Rows of a study that only one reviewer extracted *in that table* are "only in A/B": they are carried
+    into the consensus by ``cmokit reconcile`` and listed in the report. Rows of a study both reviewers
+    extracted that found no partner are *unmatched*: each is a conflict on the pseudo-field ``(row)``
+    (``value_a``/``value_b`` hold the row as JSON, or are empty where the reviewer has no such row), which
+    the adjudicator decides with ``a`` or ``b`` (keep or drop the row).
+
+Normalisation before comparing: :mod:`cmokit.extraction.normalise`; two different values are never called equal.
+
+Statistics (per field, for each pair of reviewers)
+    ``n`` = pairs of aligned rows where *both* reviewers filled the field (blank = not yet extracted is a
+    missing value; ``NR`` and ``NA`` are values). ``agreement`` = share of those ``n`` pairs with equal
+    values. Coded fields also get Cohen's ``kappa`` (a multi-code value is one category) with its
+    Landis & Koch label. A pair where exactly one reviewer left the field blank is not part of ``n`` but
+    *is* a conflict. With three or more reviewers, Krippendorff's alpha (nominal) is computed per field
+    across all of them (units: primary key, or for matched tables the first reviewer's rows with the rows
+    the others were matched to).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmokit.core.errors import CmokitError, DataInvalid
+from cmokit.core.problems import ERROR, Problem
+from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
+from cmokit.extraction.matching import MatchRule, match_rows, match_rule
+from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
+from cmokit.extraction.results import ROW_FIELD, Comparison, Conflict, FieldStat, PairComparison, TablePair
+from cmokit.package.model import Resource, Review
+from cmokit.package.reader import read_table, shown_path
+from cmokit.package.submission import Submission, extraction_resources, resolve_submission, submission_hash
+from cmokit.validation.keys import check_keys
+from cmokit.validation.render import MAX_LISTED, one_line
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+
+class SubmissionInvalid(DataInvalid):
+    """A submission file that cannot be compared as it is (exit 1): the reader's or the key check's problems,
+    exactly as ``cmokit validate --reviewer`` reports them."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]
+        lines = "\n".join("  " + one_line(p) for p in problems[:MAX_LISTED])
+        more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        super().__init__(f"{first.path}: {len(problems)} problem{'s' * (len(problems) != 1)} to fix before it can be "
+                         f"compared (`cmokit validate --reviewer` lists them too):\n{lines}{more}",
+                         rule=first.rule, path=first.path, line=first.line)
+        self.problems = problems
+
+
+def read_submission_table(review: Review, resource: Resource, path: Path) -> pl.DataFrame:
+    """A submission's table as text columns (every schema field; blanks as ''), plus ``_i`` (row index).
+
+    Read by the same reader as ``cmokit validate`` (:func:`cmokit.package.reader.read_table`); a file with a
+    structure problem (encoding, delimiter, header, ragged rows, quotes) or a duplicate key is refused with the same
+    rule ids, lines and fixes (:class:`SubmissionInvalid`).
+    """
+    table = read_table(resource, path, shown_path(path, review.root))
+    problems = [p for p in table.problems if p.severity == ERROR]
+    if table.frame is not None and not problems:
+        problems = check_keys(table, {}, foreign=False)
+    if problems or table.frame is None:
+        raise SubmissionInvalid(problems)
+    return table.frame.select(resource.field_names).with_row_index("_i")
+
+
+def _empty_keys() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame({"_ia": [], "_key": []}, schema={"_ia": pl.UInt32, "_key": pl.String})
+
+
+def _group_expr(fields: Sequence[str]) -> pl.Expr:
+    import polars as pl
+
+    return pl.concat_str([pl.col(f) for f in fields], separator=" / ")
+
+
+def _row_sort(rule: MatchRule | None, side: str) -> pl.Expr:
+    import polars as pl
+
+    e = pl.col(rule.row).cast(pl.Int64, strict=False) if rule else pl.lit(None, pl.Int64)
+    return e.alias(f"_n{side}")
+
+
+def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | None) -> TablePair:
+    """Align two submissions' rows of one table (see the module docstring for the rules)."""
+    import polars as pl
+
+    rule = match_rule(resource)
+    pk = list(resource.primary_key)
+    if rule:
+        group, skip = list(rule.within), set(rule.within) | {rule.row}
+    else:
+        group, skip = pk[:1], set(pk)
+    compared = [f.name for f in resource.fields if f.name not in skip]
+    a = normalise_frame(fa, resource, compared) if fa is not None else None
+    b = normalise_frame(fb, resource, compared) if fb is not None else None
+    empty = _empty_keys()
+    pairs = pl.DataFrame(schema={"_ia": pl.UInt32, "_ib": pl.UInt32, "_key": pl.String})
+    tp = TablePair(resource, rule, compared, a, b, pairs, empty, empty.rename({"_ia": "_ib"}), empty,
+                   empty.rename({"_ia": "_ib"}))
+
+    def keyed(df: pl.DataFrame, side: str) -> pl.DataFrame:
+        if rule:
+            k = pl.concat_str([_group_expr(group), pl.lit(f" / {rule.row} {side}="), pl.col(rule.row)])
+        else:
+            k = _group_expr(pk)
+        return df.select(pl.col("_i").alias(f"_i{side}"), k.alias("_key"))
+
+    if a is None or b is None:
+        if a is not None:
+            tp.only_a = keyed(a, "a")
+        if b is not None:
+            tp.only_b = keyed(b, "b")
+        return tp
+    a = a.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "a"))
+    b = b.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "b"))
+    tp.a, tp.b = a, b
+    shared = a.select("_g").unique().join(b.select("_g").unique(), on="_g", how="inner")
+    tp.only_a = keyed(a.join(shared, on="_g", how="anti"), "a")
+    tp.only_b = keyed(b.join(shared, on="_g", how="anti"), "b")
+    sa = a.join(shared, on="_g", how="semi")
+    sb = b.join(shared, on="_g", how="semi")
+    if not rule:
+        joined = sa.select("_i", *pk).join(sb.select("_i", *pk), on=pk, how="full", coalesce=True, suffix="_b")
+        joined = joined.rename({"_i": "_ia", "_i_b": "_ib"})
+        both = joined.filter(pl.col("_ia").is_not_null() & pl.col("_ib").is_not_null())
+        tp.pairs = both.select("_ia", "_ib", _group_expr(pk).alias("_key"))
+        tp.unmatched_a = keyed(sa.join(both.select(pl.col("_ia").alias("_i")), on="_i", how="anti"), "a")
+        tp.unmatched_b = keyed(sb.join(both.select(pl.col("_ib").alias("_i")), on="_i", how="anti"), "b")
+    else:
+        match_rows(tp, sa, sb, rule)
+    _compare_fields(tp)
+    return tp
+
+
+def _row_json(df: pl.DataFrame, idx: list[int], fields: list[str]) -> list[str]:
+    import polars as pl
+
+    rows = df.filter(pl.col("_i").is_in(idx)).select("_i", *fields)
+    by = {r["_i"]: {k: normalise_text(v) if isinstance(v, str) else v for k, v in r.items()}
+          for r in rows.iter_rows(named=True)}
+    return [json.dumps({f: by[i][f] for f in fields if by[i][f] != ""}, ensure_ascii=False) for i in idx]
+
+
+def _compare_fields(tp: TablePair) -> None:
+    import polars as pl
+
+    assert tp.a is not None and tp.b is not None
+    sort_a = _row_sort(tp.rule, "a")
+    sort_b = _row_sort(tp.rule, "b")
+    cols = [(c, "~" + c) for c in tp.compared]
+    ja = tp.a.select(pl.col("_i").alias("_ia"), pl.col("_g") if "_g" in tp.a.columns else pl.lit("").alias("_g"),
+                     sort_a, *[pl.col(c).alias("a:" + c) for c, _ in cols],
+                     *[pl.col(k).alias("ca:" + c) for c, k in cols])
+    jb = tp.b.select(pl.col("_i").alias("_ib"), sort_b, *[pl.col(c).alias("b:" + c) for c, _ in cols],
+                     *[pl.col(k).alias("cb:" + c) for c, k in cols])
+    j = tp.pairs.join(ja, on="_ia", how="left").join(jb, on="_ib", how="left")
+    text = [c for c in tp.compared if field_kind(tp.resource.field(c)) == "text"]
+    if text and j.height:
+        # free text was left raw: equal raw values are equal; normalise only the pairs that differ somewhere
+        missing = list(tp.resource.missing_values)
+        diff = pl.any_horizontal([pl.col("ca:" + c) != pl.col("cb:" + c) for c in text])
+        j = j.with_columns(diff.alias("_d"))
+        jd = j.filter(pl.col("_d"))
+        je = j.filter(~pl.col("_d"))
+        exprs = []
+        for c in text:
+            for side in "ab":
+                o, cm = field_exprs(tp.resource.field(c), f"{side}:{c}", missing)
+                exprs += [o.alias(f"{side}:{c}"), cm.alias(f"c{side}:{c}")]
+        jd = jd.with_columns(exprs)
+        # equal raw values: blank (whitespace only) on both sides or on neither
+        je = je.with_columns([pl.col(f"ca:{c}").str.contains(r"^\s*$").alias(f"_blank:{c}") for c in text])
+        je = je.with_columns([pl.when(pl.col(f"_blank:{c}")).then(pl.lit("")).otherwise(pl.col(f"c{side}:{c}"))
+                              .alias(f"c{side}:{c}") for c in text for side in "ab"]).drop(
+            [f"_blank:{c}" for c in text])
+        j = pl.concat([je, jd]).drop("_d")
+    aggs = []
+    for c, _ in cols:
+        x, y = pl.col("ca:" + c), pl.col("cb:" + c)
+        both = (x != "") & (y != "")
+        aggs += [both.sum().alias("n:" + c), (both & (x == y)).sum().alias("agree:" + c),
+                 (x != y).sum().alias("conf:" + c)]
+    totals = j.select(aggs).row(0, named=True) if aggs else {}
+    # each reviewer's category counts of every coded field, in one parallel run
+    coded = [c for c, _ in cols if field_kind(tp.resource.field(c)) == "coded" and totals["n:" + c]]
+    queries = []
+    lj = j.lazy()
+    for c in coded:
+        x, y = pl.col("ca:" + c), pl.col("cb:" + c)
+        sub = lj.select(x, y).filter((x != "") & (y != ""))
+        queries += [sub.group_by("ca:" + c).len(), sub.group_by("cb:" + c).len()]
+    counted = pl.collect_all(queries) if queries else []
+    counts = {c: (dict(counted[2 * k].iter_rows()), dict(counted[2 * k + 1].iter_rows())) for k, c in enumerate(coded)}
+    a_id, b_id = "a", "b"
+    frames = []
+    for idx, (c, _) in enumerate(cols):
+        f = tp.resource.field(c)
+        kind = field_kind(f)
+        n, agree = int(totals["n:" + c] or 0), int(totals["agree:" + c] or 0)
+        kappa = None
+        if c in counts:
+            kappa = kappa_from_counts(n, agree, *counts[c])
+        tp.stats.append(FieldStat(tp.table, c, kind, n, agree, agree / n if n else None, kappa,
+                                  int(totals["conf:" + c] or 0), a_id, b_id))
+        if totals["conf:" + c]:
+            frames.append(j.select("_g", "_na", "_nb", "_key", "a:" + c, "b:" + c, "ca:" + c, "cb:" + c)
+                          .filter(pl.col("ca:" + c) != pl.col("cb:" + c)).select(
+                "_g", "_na", "_nb", "_key", pl.lit(idx).alias("_f"), pl.lit(c).alias("field"),
+                pl.col("a:" + c).alias("value_a"), pl.col("b:" + c).alias("value_b")))
+    # unmatched rows: one (row) conflict each
+    fields = tp.resource.field_names
+    for side, frame, df in (("a", tp.unmatched_a, tp.a), ("b", tp.unmatched_b, tp.b)):
+        if not frame.height:
+            continue
+        idx = frame[f"_i{side}"].to_list()
+        info = df.filter(pl.col("_i").is_in(idx)).select(
+            "_i", "_g", _row_sort(tp.rule, side).alias("_n")).rows_by_key("_i", unique=True)
+        js = _row_json(df, idx, fields)
+        rows = []
+        for i, k, text in zip(idx, frame["_key"].to_list(), js, strict=True):
+            g, num = info[i]
+            rows.append({"_g": g, "_na": num if side == "a" else None, "_nb": num if side == "b" else None,
+                         "_key": k, "_f": -1, "field": ROW_FIELD, "value_a": text if side == "a" else "",
+                         "value_b": text if side == "b" else ""})
+        frames.append(pl.DataFrame(rows, schema={"_g": pl.String, "_na": pl.Int64, "_nb": pl.Int64,
+                                                 "_key": pl.String, "_f": pl.Int32, "field": pl.String,
+                                                 "value_a": pl.String, "value_b": pl.String}))
+    if frames:
+        frames = [fr.with_columns(pl.col("_f").cast(pl.Int32), pl.col("_na").cast(pl.Int64),
+                                  pl.col("_nb").cast(pl.Int64)) for fr in frames]
+        allc = pl.concat(frames).sort(["_g", "_na", "_nb", "_key", "_f"], nulls_last=True)
+        tp.conflicts = [Conflict(tp.table, k, f, va, vb) for k, f, va, vb in
+                        allc.select("_key", "field", "value_a", "value_b").iter_rows()]
+
+
+def compare_pair(review: Review, a: Submission, b: Submission) -> PairComparison:
+    """Align and compare two submissions, table by table (in the descriptor's order)."""
+    tables = []
+    for r in extraction_resources(review):
+        if r.name not in a.files and r.name not in b.files:
+            continue
+        fa = read_submission_table(review, r, a.files[r.name]) if r.name in a.files else None
+        fb = read_submission_table(review, r, b.files[r.name]) if r.name in b.files else None
+        tp = align_table(r, fa, fb)
+        for s in tp.stats:
+            s.reviewer_a, s.reviewer_b = a.id, b.id
+        tp.conflicts = [Conflict(c.table, c.key, c.field, c.value_a, c.value_b, a.id, b.id) for c in tp.conflicts]
+        tables.append(tp)
+    return PairComparison(a, b, tables)
+
+
+def _studies(pair_tables: list[TablePair], side: str) -> pl.Series:
+    """The distinct study ids a submission holds in any table."""
+    import polars as pl
+
+    cols = [df.get_column("study_id") for t in pair_tables
+            for df in [t.a if side == "a" else t.b] if df is not None and "study_id" in df.columns]
+    return pl.concat(cols).unique() if cols else pl.Series("study_id", [], pl.String)
+
+
+def _alpha(review: Review, subs: list[Submission], pairs: list[PairComparison]) -> list[dict[str, Any]]:
+    """Krippendorff's alpha (nominal) per field across all reviewers."""
+    import polars as pl
+
+    first = [p for p in pairs if p.a is subs[0]]
+    out = []
+    for r in extraction_resources(review):
+        tps = [t for p in first for t in p.tables if t.table == r.name]
+        if not tps:
+            continue
+        rule = tps[0].rule
+        compared = tps[0].compared
+        longs = []
+        for p, t in zip(first, tps, strict=True):
+            if rule is None:
+                unit = _group_expr(r.primary_key)
+                for k, df in enumerate((t.a, t.b)):
+                    if df is None or (k == 0 and p is not first[0]):
+                        continue
+                    rid = subs[0].id if k == 0 else p.b.id
+                    longs.append(df.select(unit.alias("_u"), pl.lit(rid).alias("_r"),
+                                           *[pl.col("~" + c) for c in compared]))
+            else:
+                if t.a is not None and p is first[0]:
+                    longs.append(t.a.select(pl.col("_i").cast(pl.Int64).alias("_u"), pl.lit(subs[0].id).alias("_r"),
+                                            *[pl.col("~" + c) for c in compared]).with_columns(
+                        pl.col("_u").cast(pl.String)))
+                if t.b is not None and t.pairs.height:
+                    longs.append(t.pairs.select("_ia", "_ib").join(
+                        t.b.select(pl.col("_i").alias("_ib"), *[pl.col("~" + c) for c in compared]), on="_ib")
+                        .select(pl.col("_ia").cast(pl.String).alias("_u"), pl.lit(p.b.id).alias("_r"),
+                                *[pl.col("~" + c) for c in compared]))
+        if not longs:
+            continue
+        wide = pl.concat(longs, how="vertical_relaxed").unique(subset=["_u", "_r"], keep="first")
+        for c in compared:
+            if field_kind(r.field(c)) != "coded":
+                continue
+            v = wide.select("_u", pl.col("~" + c).alias("v")).filter(pl.col("v") != "")
+            units = v.group_by("_u").len("m").filter(pl.col("m") >= 2)
+            cells = v.join(units, on="_u").group_by("_u", "v", "m").len("nc")
+            diag = cells.select((pl.col("nc") * (pl.col("nc") - 1) / (pl.col("m") - 1)).sum()).item() or 0.0
+            marg = cells.group_by("v").agg(pl.col("nc").sum())["nc"].to_list()
+            out.append({"table": r.name, "field": c, "kind": field_kind(r.field(c)), "units": units.height,
+                        "alpha": alpha_from_coincidences(float(diag), marg)})
+    return out
+
+
+def compare(review: Review, submissions: Sequence[str | os.PathLike[str] | Submission]) -> Comparison:
+    """Compare two or more submissions (reviewer ids, folders or Submission objects)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import polars as pl
+
+    subs = [s if isinstance(s, Submission) else resolve_submission(review, s, hashed=False) for s in submissions]
+    if len(subs) < 2:
+        raise CmokitError("compare needs at least two submissions (reviewer ids or folders).", rule="usage")
+    paths = [s.path for s in subs]
+    if len(set(paths)) != len(paths):
+        raise CmokitError("the same submission folder is named twice; name each reviewer once.", rule="usage")
+    # hashing (sha256 releases the GIL) overlaps with the comparison; the hashes are only needed for the output
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        hashes = {id(s): pool.submit(submission_hash, s.files) for s in subs if not s.sha256}
+        pairs = [compare_pair(review, subs[i], subs[j]) for i in range(len(subs)) for j in range(i + 1, len(subs))]
+        seen: dict[str, pl.Series] = {}
+        for p in pairs:
+            seen.setdefault(p.a.id, _studies(p.tables, "a"))
+            seen.setdefault(p.b.id, _studies(p.tables, "b"))
+        studies_only = {}
+        for s in subs:
+            others = pl.concat([seen[o.id] for o in subs if o is not s])
+            studies_only[s.id] = sorted(seen[s.id].filter(~seen[s.id].is_in(others.implode())).to_list())
+        alpha = _alpha(review, subs, pairs) if len(subs) >= 3 else []
+        for s in subs:
+            if id(s) in hashes:
+                s.sha256 = hashes[id(s)].result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return Comparison(review, subs, pairs, alpha, studies_only)

@@ -1,0 +1,133 @@
+"""Normalisation before comparing: what makes two reviewers' values the same (and nothing else does).
+
+Surrounding whitespace is removed and text is put in Unicode NFC; codes (enum, boolean and multi-code fields, and
+the missing-value codes NR/NA) are compared without regard to case when the field's codes stay distinct that way,
+and are written in the codebook's case; the codes inside a multi-code field are compared as a sorted list (so order
+does not matter, but a repeated code does); numbers are compared as exact decimals (``1.50`` = ``1.5``, never
+through floating point). Free text keeps its case and inner spacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cmokit.package.model import Field, Resource
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_NUMBER_RE = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
+def field_kind(f: Field) -> str:
+    """``coded`` (enum, boolean, multi-code) or ``text`` (everything else)."""
+    return "coded" if (f.coded or f.type == "boolean") else "text"
+
+
+def code_map(f: Field, missing: Sequence[str]) -> dict[str, str]:
+    """lower-case -> canonical spelling of the field's codes (empty when lower-casing would merge two codes)."""
+    codes = list(f.codes() or ())
+    if f.type == "boolean":
+        codes += list(f.true_values) + list(f.false_values)
+    codes += [m for m in missing if m]
+    lower: dict[str, str] = {}
+    for c in codes:
+        if lower.get(c.lower(), c) != c:
+            return {}
+        lower[c.lower()] = c
+    return lower
+
+
+def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl.Expr]:
+    """(output form, comparison form) of column ``src`` holding values of field ``f``."""
+    import polars as pl
+
+    base = pl.col(src).str.strip_chars()
+    base = pl.when(base.str.contains(r"[^\x00-\x7F]")).then(base.str.normalize("NFC")).otherwise(base)
+    cmap = code_map(f, missing) if field_kind(f) == "coded" else {}
+    if f.multiple:
+        elem = pl.element().str.strip_chars()
+        if cmap:
+            low = elem.str.to_lowercase()
+            elem = pl.when(low.is_in(list(cmap))).then(low.replace(cmap)).otherwise(elem)
+        canon = base.str.split(";").list.eval(elem)
+        blank = base == ""
+        return (pl.when(blank).then(pl.lit("")).otherwise(canon.list.join("; ")),
+                pl.when(blank).then(pl.lit("")).otherwise(canon.list.sort().list.join("; ")))
+    if cmap:
+        low = base.str.to_lowercase()
+        base = pl.when(low.is_in(list(cmap))).then(low.replace(cmap)).otherwise(base)
+    if f.type in ("number", "integer"):
+        canon_num = (base.str.replace(r"^\+", "").str.replace(r"^(-?)0+([0-9])", "${1}${2}")
+                     .str.replace(r"^(-?[0-9]+\.[0-9]*?)0+$", "${1}").str.replace(r"\.$", ""))
+        return base, pl.when(base.str.contains(_NUMBER_RE)).then(canon_num).otherwise(base)
+    return base, base
+
+
+def normalise_frame(df: pl.DataFrame, resource: Resource, compared: list[str]) -> pl.DataFrame:
+    """Normalise keys and coded fields in place and add comparison columns ``~field``.
+
+    Free-text (and number, date) columns stay raw here, for speed: equal raw values are equal after
+    normalisation, so only pairs whose raw values differ are normalised (in ``_compare_fields``).
+    """
+    import polars as pl
+
+    missing = list(resource.missing_values)
+    out, cmp = [], []
+    coded = [f.name for f in resource.fields if field_kind(f) == "coded"]
+    uniques = df.select([pl.col(c).unique().implode() for c in coded]).row(0, named=True) if coded else {}
+    for f in resource.fields:
+        kind = field_kind(f)
+        if f.name in compared and kind == "text":
+            cmp.append(pl.col(f.name).alias("~" + f.name))
+            continue
+        if kind == "coded":
+            # few distinct values: normalise each once in Python, then map the column
+            cmap = code_map(f, missing)
+            uniq = list(uniques[f.name])
+            forms = [code_forms(f, v, cmap) for v in uniq]
+            outs, cmps = [o for o, _ in forms], [c for _, c in forms]
+            col = pl.col(f.name)
+            if outs != uniq:  # (clean data: nothing to map)
+                out.append(col.replace_strict(uniq, outs, return_dtype=pl.String).alias(f.name))
+            if f.name in compared:  # in the same pass, so that it reads the raw column
+                out.append((col.replace_strict(uniq, cmps, return_dtype=pl.String) if cmps != uniq else col)
+                           .alias("~" + f.name))
+            continue
+        o, c = field_exprs(f, f.name, missing)
+        out.append(o.alias(f.name))
+        if f.name in compared:
+            cmp.append(c.alias("~" + f.name))
+    return df.with_columns(out).with_columns(cmp)
+
+
+def code_forms(f: Field, value: str, cmap: dict[str, str]) -> tuple[str, str]:
+    """(output form, comparison form) of one value of a coded field (same rules as ``field_exprs``)."""
+    import unicodedata
+
+    v = unicodedata.normalize("NFC", value.strip())
+    if v == "":
+        return "", ""
+
+    def canon(x: str) -> str:
+        return cmap.get(x.lower(), x) if cmap else x
+
+    if f.multiple:
+        parts = [canon(p.strip()) for p in v.split(";")]
+        return "; ".join(parts), "; ".join(sorted(parts))
+    return canon(v), canon(v)
+
+
+def normalise_text(value: str) -> str:
+    """Output form of a free-text value: surrounding whitespace removed, Unicode NFC."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def normalise_value(f: Field, value: str, missing: list[str]) -> str:
+    """The same normalisation compare applies to an output value (trim, NFC, code case, '; ' between codes)."""
+    if field_kind(f) != "coded":
+        return normalise_text(value)
+    return code_forms(f, value, code_map(f, missing))[0]

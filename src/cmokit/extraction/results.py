@@ -1,0 +1,153 @@
+"""What a comparison found: per-field statistics, conflicts, and the aligned tables of each pair of reviewers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cmokit.extraction.agreement import landis_koch
+from cmokit.package.model import Resource, Review
+from cmokit.package.submission import Submission
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from cmokit.extraction.matching import MatchRule
+
+ROW_FIELD = "(row)"  # the pseudo-field of a conflict about a whole row that found no partner
+
+@dataclass
+class FieldStat:
+    table: str
+    field: str
+    kind: str
+    n: int
+    agreed: int
+    agreement: float | None
+    kappa: float | None
+    conflicts: int
+    reviewer_a: str
+    reviewer_b: str
+
+    @property
+    def kappa_label(self) -> str | None:
+        return landis_koch(self.kappa) if self.kind == "coded" else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "field": self.field, "kind": self.kind, "n": self.n,
+                "agreed": self.agreed, "agreement": self.agreement, "kappa": self.kappa,
+                "kappa_label": self.kappa_label,
+                "conflicts": self.conflicts, "reviewer_a": self.reviewer_a, "reviewer_b": self.reviewer_b}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    table: str
+    key: str
+    field: str
+    value_a: str
+    value_b: str
+    reviewer_a: str = ""
+    reviewer_b: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"table": self.table, "key": self.key, "field": self.field, "value_a": self.value_a,
+                "value_b": self.value_b, "reviewer_a": self.reviewer_a, "reviewer_b": self.reviewer_b}
+
+
+@dataclass
+class TablePair:
+    """Two submissions' versions of one table, aligned."""
+
+    resource: Resource
+    rule: MatchRule | None
+    compared: list[str]
+    a: pl.DataFrame | None  # normalised rows (output columns = field names, ``~f`` comparison columns, ``_i``)
+    b: pl.DataFrame | None
+    pairs: pl.DataFrame  # _ia, _ib, _key
+    only_a: pl.DataFrame  # _ia, _key: study extracted in this table by A only (carried into the consensus)
+    only_b: pl.DataFrame
+    unmatched_a: pl.DataFrame  # _ia, _key: rows of a shared study without a partner ((row) conflicts)
+    unmatched_b: pl.DataFrame
+    stats: list[FieldStat] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def table(self) -> str:
+        return self.resource.name
+
+
+@dataclass
+class PairComparison:
+    a: Submission
+    b: Submission
+    tables: list[TablePair]
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        return [c for t in self.tables for c in t.conflicts]
+
+    @property
+    def stats(self) -> list[FieldStat]:
+        return [s for t in self.tables for s in t.stats]
+
+
+@dataclass
+class Comparison:
+    """Everything ``cmokit compare`` reports."""
+
+    review: Review
+    submissions: list[Submission]
+    pairs: list[PairComparison]
+    alpha: list[dict[str, Any]]
+    studies_only: dict[str, list[str]]
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        return [c for p in self.pairs for c in p.conflicts]
+
+    def totals(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Per table and per pair of reviewers, and overall per pair: pooled n, agreement, conflicts, rows."""
+        tables, overall = [], []
+        for p in self.pairs:
+            tn = ta = tc = 0
+            for t in p.tables:
+                n = sum(s.n for s in t.stats)
+                agree = sum(s.agreed for s in t.stats)
+                conf = len(t.conflicts)
+                tn, ta, tc = tn + n, ta + agree, tc + conf
+                tables.append({"table": t.table, "reviewer_a": p.a.id, "reviewer_b": p.b.id,
+                               "rows_paired": t.pairs.height, "only_a": t.only_a.height, "only_b": t.only_b.height,
+                               "unmatched_a": t.unmatched_a.height, "unmatched_b": t.unmatched_b.height,
+                               "n": n, "agreement": agree / n if n else None, "conflicts": conf})
+            overall.append({"reviewer_a": p.a.id, "reviewer_b": p.b.id, "n": tn,
+                            "agreement": ta / tn if tn else None, "conflicts": tc})
+        return tables, overall
+
+    def _one_sided(self, attr_a: str, attr_b: str) -> list[dict[str, Any]]:
+        """Rows one reviewer has and the other lacks (or that could not be paired), as JSON items."""
+        out = []
+        for p in self.pairs:
+            for t in p.tables:
+                for side, frame, sub in (("a", getattr(t, attr_a), p.a), ("b", getattr(t, attr_b), p.b)):
+                    out += [{"table": t.table, "key": k, "reviewer": sub.id, "side": side,
+                             "reviewer_a": p.a.id, "reviewer_b": p.b.id} for k in frame["_key"].to_list()]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form (see the README: keys ``fields``, ``conflicts``, ``tables``, ``overall``...)."""
+        tables, overall = self.totals()
+        only = self._one_sided("only_a", "only_b")
+        unmatched = self._one_sided("unmatched_a", "unmatched_b")
+        return {
+            "review": self.review.name,
+            "reviewers": [{"id": s.id, "path": str(s.path), "sha256": s.sha256} for s in self.submissions],
+            "fields": [s.to_dict() for p in self.pairs for s in p.stats],
+            "tables": tables,
+            "overall": overall,
+            "alpha": self.alpha,
+            "studies_only": self.studies_only,
+            "only": only,
+            "unmatched": unmatched,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }

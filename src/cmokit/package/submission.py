@@ -1,0 +1,122 @@
+"""Reviewers' submissions: a folder of ``<table>.csv`` files, by convention ``extract/reviewers/<reviewer-id>/``.
+
+One place decides which folder a reviewer id names, which of its files are tables of the review, and what a
+submission's content hash is; ``validate --reviewer``, ``compare``, ``reconcile`` and ``template`` all use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmokit.core.errors import CmokitError
+from cmokit.package.model import Resource, Review
+
+REVIEWER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+REVIEWERS_DIR = "extract/reviewers"
+
+
+@dataclass
+class Submission:
+    """One reviewer's submission folder and the review tables it holds."""
+
+    id: str
+    path: Path
+    files: dict[str, Path]  # resource name -> CSV file
+    sha256: str
+
+
+@dataclass
+class FolderScan:
+    """What a submission folder holds: table files, files named after no table, and links leading outside it."""
+
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    unknown: list[Path] = field(default_factory=list)
+    unsafe: list[Path] = field(default_factory=list)
+
+
+def extraction_resources(review: Review) -> list[Resource]:
+    """The tables reviewers extract into (every data resource except the audit log)."""
+    return [r for r in review.data_resources if not r.descriptor.get("cmokit:role")]
+
+
+def looks_like_path(text: str) -> bool:
+    """True when a reviewer argument is meant as a folder path rather than an id."""
+    return Path(text).is_dir() or os.sep in text or "/" in text or text.startswith(".")
+
+
+def submission_folder(review: Review, arg: str | os.PathLike[str]) -> Path:
+    """The folder a reviewer argument names: an existing folder path as given, else ``extract/reviewers/<id>``."""
+    text = str(arg)
+    if looks_like_path(text):
+        return Path(text)
+    return review.root / REVIEWERS_DIR / text
+
+
+def scan_folder(review: Review, folder: Path) -> FolderScan:
+    """The table files of a submission folder (sorted by name), with the files named after no table and the
+    symlinks leading outside the folder (neither is ever read)."""
+    inside = folder.resolve()
+    known = {r.name for r in extraction_resources(review)}
+    scan = FolderScan(folder=inside)
+    for f in sorted(folder.glob("*.csv")):
+        if f.stem not in known:
+            scan.unknown.append(f)
+        elif f.is_symlink() and f.resolve().parent != inside:
+            scan.unsafe.append(f)
+        else:
+            scan.files[f.stem] = f.resolve()
+    return scan
+
+
+def submission_hash(files: dict[str, Path]) -> str:
+    """SHA-256 over the submission's table files (name and bytes, in name order)."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        data = files[name].read_bytes()
+        h.update(f"{name}.csv\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def resolve_submission(review: Review, arg: str | os.PathLike[str], *, hashed: bool = True) -> Submission:
+    """A reviewer id (``extract/reviewers/<id>``) or a folder path -> Submission; CmokitError (exit 2) if unusable.
+
+    ``hashed=False`` leaves ``sha256`` empty (``compare`` hashes in a background thread meanwhile).
+    """
+    text = str(arg)
+    folder = submission_folder(review, text)
+    if looks_like_path(text):
+        if not folder.is_dir():
+            raise CmokitError(f"{text}: no such submission folder. Give a reviewer id or the path of a folder "
+                              f"of <table>.csv files.", rule="submission.missing", path=text)
+    else:
+        if not REVIEWER_ID_RE.match(text):
+            raise CmokitError(f"'{text}' is not a reviewer id (lower-case letters, digits, '-' and '_') nor a folder.",
+                              rule="submission.missing")
+        if not folder.is_dir():
+            raise CmokitError(f"{REVIEWERS_DIR}/{text}: no such submission folder. Create it with "
+                              f"`cmokit template --reviewer {text}`, or give the path of a folder.",
+                              rule="submission.missing", path=f"{REVIEWERS_DIR}/{text}")
+    scan = scan_folder(review, folder)
+    known = sorted(r.name for r in extraction_resources(review))
+    if scan.unknown:
+        f = scan.unknown[0]
+        raise CmokitError(
+            f"{f}: '{f.name}' is not a table of the review (tables: {', '.join(known)}). Rename it to "
+            "the table it holds, or move it out of the submission folder.", rule="submission.unknown_file",
+            path=str(f))
+    if scan.unsafe:
+        f = scan.unsafe[0]
+        raise CmokitError(f"{f}: is a link to a file outside the submission folder; copy the file instead.",
+                          rule="path.unsafe", path=str(f))
+    if not scan.files:
+        raise CmokitError(f"{scan.folder}: holds no table files (expected some of: "
+                          f"{', '.join(f'{n}.csv' for n in known)}).", rule="submission.empty",
+                          path=str(scan.folder))
+    return Submission(id=scan.folder.name, path=scan.folder, files=scan.files,
+                      sha256=submission_hash(scan.files) if hashed else "")

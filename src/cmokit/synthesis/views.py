@@ -1,0 +1,87 @@
+"""The documented views a build adds beside the tables, and the ``missing_cells`` view of the shadow tables."""
+
+from __future__ import annotations
+
+from cmokit.package.model import Review
+from cmokit.synthesis.database import MISSING_SCHEMA, MISSING_TABLE, SYSTEM_TABLES
+from cmokit.synthesis.ddl import lit, q
+
+INVALID_LABEL = "invalid value kept by a forced build"
+
+
+VIEW_DOCS: dict[str, str] = {
+    "study_overview": "One row per study: every studies column, plus quality (the overall MMAT rating from appraisal; "
+                      "the lowest where several appraisers rated the study), n_appraisals, n_cmo, n_measures and "
+                      "n_resource_inputs.",
+    "study_cmo": "Each CMO configuration with its study's identity, band, table position, recipient and income group.",
+    "study_measures": "Each measure with its study's identity and band.",
+    "study_resource_inputs": "Each resource input with its study's identity and band.",
+}
+
+
+def documented_views(review: Review) -> list[tuple[str, str, str]]:
+    """(name, comment, SQL) of the documented views this review supports."""
+    have = {r.name: set(r.field_names) for r in review.resources}
+    out: list[tuple[str, str, str]] = []
+    ident = ["study_id", "ref_number", "study_label", "age_band"]
+    if "studies" in have and set(ident) <= have["studies"]:
+        counts, joins = [], []
+        if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
+            counts.append("q.quality, coalesce(q.n_appraisals, 0) AS n_appraisals")
+            joins.append("LEFT JOIN (SELECT study_id, min(overall_rating) AS quality, count(*) AS n_appraisals "
+                         "FROM appraisal GROUP BY study_id) q USING (study_id)")
+        for child in ("cmo", "measures", "resource_inputs"):
+            if child in have and "study_id" in have[child]:
+                counts.append(f"coalesce({child}_n.n, 0) AS n_{child}")
+                joins.append(f"LEFT JOIN (SELECT study_id, count(*) AS n FROM {child} GROUP BY study_id) {child}_n "
+                             "USING (study_id)")
+        sel = ", ".join(["s.*"] + counts)
+        out.append(("study_overview", VIEW_DOCS["study_overview"],
+                    f"SELECT {sel} FROM studies s {' '.join(joins)} ORDER BY s.study_id"))
+        extra = [c for c in ("paper_table", "paper_table_row", "support_recipient", "income_group")
+                 if c in have["studies"]]
+        for child, name in (("cmo", "study_cmo"), ("measures", "study_measures"),
+                            ("resource_inputs", "study_resource_inputs")):
+            if child not in have or "study_id" not in have[child]:
+                continue
+            cols = ident + (extra if child == "cmo" else [])
+            res = review.resource(child)
+            order = ", ".join(f"c.{q(k)}" for k in res.primary_key) or "c.study_id"
+            out.append((name, VIEW_DOCS[name],
+                        f"SELECT {', '.join('s.' + q(c) for c in cols)}, c.* EXCLUDE (study_id) "
+                        f"FROM studies s JOIN {q(child)} c USING (study_id) ORDER BY {order}"))
+    out = [v for v in out if v[0] not in have]  # a resource of the same name wins
+    taken = set(have) | set(SYSTEM_TABLES) | {v[0] for v in out}
+    for r in review.resources:
+        for f in r.fields:
+            name = f"{r.name}_{f.name}"
+            if f.multiple and r.primary_key and name not in taken:
+                keys = ", ".join(q(k) for k in r.primary_key)
+                out.append((name, f"One row per code of the multi-code field {r.name}.{f.name}: {r.primary_key} "
+                                  f"and code.",
+                            f"SELECT {keys}, unnest({q(f.name)}) AS code FROM {q(r.name)}"))
+                taken.add(name)
+    return out
+
+
+def missing_view(review: Review) -> tuple[str, str, str]:
+    """The ``missing_cells`` view: the shadow tables in long form, one row per missing (or invalid) cell."""
+    parts = []
+    for r in review.resources:
+        keys = r.primary_key or ["#row"]
+        fields = [f.name for f in r.fields if f.name not in r.primary_key]
+        if not fields:
+            continue
+        labels = " ".join(f"WHEN {lit(c)} THEN {lit(lbl)}" for c, lbl in r.missing_values.items())
+        key = "[" + ", ".join(f"CAST({q(k)} AS VARCHAR)" for k in keys) + "]"
+        parts.append(
+            f"SELECT {lit(r.name)} AS resource, {key} AS key, field, code, "
+            f"CASE code {labels} ELSE {lit(INVALID_LABEL)} END AS label "
+            f"FROM (UNPIVOT {MISSING_SCHEMA}.{q(r.name)} ON {', '.join(q(f) for f in fields)} "
+            "INTO NAME field VALUE code)")
+    sql = " UNION ALL ".join(parts) if parts else (
+        "SELECT NULL::VARCHAR AS resource, NULL::VARCHAR[] AS key, NULL::VARCHAR AS field, NULL::VARCHAR AS code, "
+        "NULL::VARCHAR AS label WHERE false")
+    return (MISSING_TABLE, "One row per cell whose typed column holds NULL because the CSV has a missing-value code: "
+            "resource, key (primary-key values as text), field, code ('' not yet extracted, NR not reported, NA not "
+            "applicable; or the raw text of an invalid cell kept by a forced build) and its label.", sql)
