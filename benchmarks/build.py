@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     from make_synthetic import make_review
 
-    from cmokit.build import build
-    from cmokit.query import list_named, run_named
-    from cmokit.review import Review
+    from cmokit.package.model import Review
+    from cmokit.synthesis.build import build
+    from cmokit.synthesis.query import list_named, run_named
 
     if not (out / "datapackage.json").exists():
         t = time.perf_counter()

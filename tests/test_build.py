@@ -16,9 +16,9 @@ from conftest import copy_review
 
 from cmokit.cli import main
 from cmokit.package.model import Review
+from cmokit.presentation.tabular import cell_text
 from cmokit.synthesis.build import build
 from cmokit.synthesis.database import DEFAULT_DB
-from cmokit.presentation.tabular import cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

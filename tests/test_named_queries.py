@@ -1,7 +1,7 @@
 """Each named query, run on the bundled review, answers as Bauer et al. (2021) state in their Results.
 
 The expectations are the paper's own statements (quoted above each test), not the query's output. Where the
-bundled data deliberately differ from a Results sentence (the tables win; see the README section "How the bundled
+bundled data deliberately differ from a Results sentence (the tables win; see docs/data-notes.md, "How the bundled
 data were extracted" and the studies' notes), the test says so and checks the part the paper and data share.
 """
 

@@ -129,9 +129,10 @@ def test_invalid_other_value(setup, folder_state):
     _, path = setup
     fill(path, {C2: ("other", "great", "carol", "")})
     refused(setup, folder_state, head(path, 1) + "conflicts.csv, line 4: table 'cmo', key 'letourneau-2011 / "
-            "cmo_number a=1 b=1', field 'ss_effect': the decided value 'great' is not valid for the field: code 'great' "
-            "is not allowed: use one of improved, no_change, mixed, worse, not_applicable, not_reported, or NR (not "
-            "reported in the study) / NA (not applicable to this study). [constraint.enum] Choose a valid value (see "
+            "cmo_number a=1 b=1', field 'ss_effect': the decided value 'great' is not valid for the field: code "
+            "'great' is not allowed: use one of improved, no_change, mixed, worse, not_applicable, not_reported, or "
+            "NR (not reported in the study) / NA (not applicable to this study). [constraint.enum] Choose a valid "
+            "value (see "
             "docs/data-dictionary.md). [reconcile.value_invalid]")
 
 

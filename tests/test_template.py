@@ -7,8 +7,8 @@ import csv
 from click.testing import CliRunner
 
 from cmokit.cli import main
-from cmokit.package.submission import extraction_resources
 from cmokit.package.model import Review
+from cmokit.package.submission import extraction_resources
 
 
 def test_template_writes_headers_and_guide(review_copy, monkeypatch):

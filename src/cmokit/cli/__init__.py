@@ -16,19 +16,10 @@ import click
 from cmokit import __version__
 from cmokit.cli.options import REVIEW_HELP
 
-# name -> (module under cmokit.cli, short help shown by `cmokit --help`), in the order of the workflow
-COMMANDS: dict[str, tuple[str, str]] = {
-    "template": ("template", "Write blank extraction forms for a reviewer."),
-    "validate": ("validate", "Check a review (or a reviewer's submission) against its schemas and rules."),
-    "compare": ("compare", "Compare reviewers' extractions: agreement, kappa, conflicts."),
-    "reconcile": ("reconcile", "Merge two extractions and adjudicated decisions into the consensus."),
-    "build": ("build", "Validate the review and build its DuckDB database."),
-    "query": ("query", "Run SQL or a named query against the review's database (read-only)."),
-    "tables": ("tables", "Write the review's evidence tables (Tables 1-3) as Markdown, CSV or Excel."),
-    "export": ("export", "Export every table of the database as Parquet, CSV or one Excel workbook."),
-    "plot": ("plot", "Draw an evidence map, an effects grid or an MMAT traffic-light plot as SVG."),
-    "dictionary": ("dictionary", "Write the data dictionary (docs/data-dictionary.md) from the schemas and codebook."),
-}
+# command name -> module under cmokit.cli, in the order of the workflow. A command's one-line help in
+# `cmokit --help` is the first line of its own docstring (one source: the listing cannot drift from the command).
+COMMANDS: dict[str, str] = {name: name for name in (
+    "template", "validate", "compare", "reconcile", "build", "query", "tables", "export", "plot", "dictionary")}
 
 
 class LazyGroup(click.Group):
@@ -40,7 +31,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        module = importlib.import_module(f"cmokit.cli.{COMMANDS[name][0]}")
+        module = importlib.import_module(f"cmokit.cli.{COMMANDS[name]}")
         return module.command
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
@@ -53,8 +44,12 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            rows.append((name, command.get_short_help_str(limit=200) if command else ""))
         with formatter.section("Commands"):
-            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

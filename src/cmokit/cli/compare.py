@@ -24,7 +24,7 @@ from cmokit.cli.options import format_option, handle_errors, legacy_package_opti
 @handle_errors
 def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts_file: Path | None,
             fail_on_conflict: bool, package: Path | None) -> None:
-    """Compare two or more reviewers' extractions: agreement, Cohen's kappa, conflicts.
+    """Compare reviewers' extractions: agreement, Cohen's kappa, conflicts.
 
     REVIEWERS are reviewer ids (folders extract/reviewers/<id>/) or folder paths. With three or more,
     figures are pairwise and Krippendorff's alpha (nominal) is computed across all. Submissions are read by the

@@ -18,7 +18,7 @@ from cmokit.cli.options import handle_errors, legacy_path_argument, open_review,
 @click.option("--check", is_flag=True, help="Do not write; exit 1 if the file is out of date.")
 @handle_errors
 def command(path: Path | None, review: Path | None, output: Path | None, check: bool) -> None:
-    """Generate the data dictionary from the review's schemas and codebook.
+    """Write the data dictionary (docs/data-dictionary.md) from the schemas and codebook.
 
     \b
     Examples:

@@ -21,8 +21,9 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
 @db_option
 @handle_errors
 def command(directory: Path | None, output: Path | None, fmt: str, review: Path | None, db: Path | None) -> None:
-    """Export every table of the database as Parquet or CSV files (one per table), or as the sheets of one Excel
-    workbook (xlsx).
+    """Export every table of the database as Parquet, CSV or one Excel workbook.
+
+    Parquet and CSV write one file per table; xlsx one workbook with a sheet per table.
 
     Includes cmokit's tables (build_metadata, source_files, validation_problems) and the missing-value shadow
     tables (missing.<resource>). The database is rebuilt first if stale.

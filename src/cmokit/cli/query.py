@@ -28,7 +28,7 @@ SUFFIXES = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "table"}
 @handle_errors
 def command(ctx: click.Context, sql: str | None, name: str | None, params: tuple[str, ...], list_: bool, fmt: str,
             output: Path | None, review: Path | None, db: Path | None, no_rebuild: bool) -> None:
-    """Run SQL or a named query against the review's database, read-only.
+    """Run SQL or a named query against the review's database (read-only).
 
     The database is (re)built first when it is missing or a source file changed. Queries run in a sandbox: no
     file or network access, no ATTACH, COPY, INSTALL/LOAD or settings changes. A SQL error is reported on one

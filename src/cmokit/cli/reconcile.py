@@ -23,7 +23,7 @@ from cmokit.cli.options import handle_errors, legacy_package_option, open_review
 @handle_errors
 def command(reviewer_a: str, reviewer_b: str, review: Path | None, decisions: Path, output: Path | None,
             out: Path | None, package: Path | None) -> None:
-    """Merge two reviewers' extractions and the adjudicator's decisions into the consensus.
+    """Merge two extractions and the adjudicator's decisions into the consensus.
 
     Agreed values are kept, conflicts take the decided value (a, b or other), rows of a study only one
     reviewer extracted are carried over; each decision is appended to the audit log (decisions.csv).

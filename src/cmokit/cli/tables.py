@@ -20,7 +20,9 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
 @db_option
 @handle_errors
 def command(band: str | None, fmt: str, output: Path | None, review: Path | None, db: Path | None) -> None:
-    """Write the review's evidence tables (the paper's Tables 1-3, one per age band) from the database.
+    """Write the review's evidence tables (Tables 1-3) as Markdown, CSV or Excel.
+
+    One table per age band, from the database, as the paper prints them.
 
     Columns: Study ID, Intervention components, Context, Mechanisms for improved child mental health, Social
     support outcomes, Child outcomes; rows in the paper's order. The database is rebuilt first if stale.

@@ -17,7 +17,9 @@ from cmokit.cli.options import handle_errors, legacy_package_option, open_review
 @legacy_package_option
 @handle_errors
 def command(review: Path | None, reviewer: str, folder: Path | None, package: Path | None) -> None:
-    """Write blank extraction forms (one CSV per table, headers from the schemas) and a guide to the codes.
+    """Write blank extraction forms for a reviewer: one CSV per table and a guide to the codes.
+
+    The headers come from the Table Schemas, the guide (CODES.md) from the codebook.
 
     Existing files are never overwritten (exit 2, nothing written).
 

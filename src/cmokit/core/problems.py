@@ -71,7 +71,7 @@ class Report:
                 "files": files}
 
     def to_dict(self) -> dict:
-        """The stable JSON form of the report (documented in the README, section Validation)."""
+        """The stable JSON form of the report (documented in docs/validation.md)."""
         return {
             "valid": self.valid,
             "exit_code": self.exit_code,

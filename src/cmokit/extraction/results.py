@@ -135,7 +135,7 @@ class Comparison:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form (see the README: keys ``fields``, ``conflicts``, ``tables``, ``overall``...)."""
+        """The stable JSON form (keys in docs/dual-extraction.md: ``fields``, ``conflicts``, ``tables``...)."""
         tables, overall = self.totals()
         only = self._one_sided("only_a", "only_b")
         unmatched = self._one_sided("unmatched_a", "unmatched_b")

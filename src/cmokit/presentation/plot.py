@@ -6,7 +6,8 @@ render function (the SVG text, here), so the numbers can be checked apart from t
 come from the review's codebook, age bands from the descriptor. The SVG is written by hand
 (:mod:`cmokit.presentation.svg`): no plotting library, escaped text, the same bytes for the same data, a
 ``<title>`` and ``<desc>`` for screen readers, and every cell carries its numbers as ``data-*`` attributes so
-that the file can be checked or restyled without parsing the drawing. Colours are the Okabe-Ito palette (safe for colour-blind readers), and no state is shown by colour alone: cells also carry a symbol or count.
+that the file can be checked or restyled without parsing the drawing. Colours are the Okabe-Ito palette (safe for
+colour-blind readers), and no state is shown by colour alone: cells also carry a symbol or count.
 """
 
 from __future__ import annotations

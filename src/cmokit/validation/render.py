@@ -68,7 +68,7 @@ def text(report: Report) -> str:
 
 
 def as_json(report: Report) -> str:
-    """The stable JSON object (keys documented in the README)."""
+    """The stable JSON object (keys documented in docs/validation.md)."""
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
