@@ -94,7 +94,14 @@ def test_every_table_is_a_sheet_with_the_databases_header_and_rows(review, workb
     tables = db_tables(con)
     labels = [t if s == "main" else f"{s}.{t}" for s, t in tables]
     assert {"studies", "cmo", "codebook", "build_metadata", "missing.studies"} <= set(labels)
-    assert wb.sheetnames == ["README", *labels]  # the CSV/Parquet export's tables, in its order
+    order = [r.name for r in Review.open(review).resources]  # the package's order: studies first
+    resources = [t for t in order if t in labels]
+    shadows = [f"missing.{t}" for t in order if f"missing.{t}" in labels]
+    others = [t for t in labels if t not in resources and t not in shadows]
+    assert resources[0] == "studies" and others == sorted(others, key=lambda t: ("." in t, t))
+    assert wb.sheetnames == ["README", *resources, *[t for t in others if "." not in t], *shadows,
+                             *[t for t in others if "." in t], "lists"]
+    assert wb["lists"].sheet_state == "hidden" and wb.active.title == "studies"
     for (schema, table), label in zip(tables, labels, strict=True):
         rel = con.sql(f'SELECT * FROM "{schema}"."{table}"')
         rows = list(wb[label].iter_rows(values_only=True))
