@@ -234,14 +234,69 @@ def with_cells(problems: list[Problem], tables: Iterable[Table]) -> list[Problem
 
 # ----------------------------------------------------------------------------------------------- one sheet
 def _parser_class():
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    """openpyxl's worksheet parser with a cell reader of its own: saved values and formulas both, and inline
+    strings (what XlsxWriter writes in constant-memory mode) read directly rather than through openpyxl's rich-text
+    objects, which made a 100,000-row workbook three times slower."""
+    from openpyxl.utils.cell import column_index_from_string
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    text_tag, run_tag, inline_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("t", "r", "is"))
+    columns: dict[str, int] = {}
 
     class _Parser(WorkSheetParser):
-        """openpyxl's worksheet parser, asked for saved values, that also keeps each cell's formula."""
-
         def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            formula = element.find(FORMULA_TAG)
+            data_type = element.get("t", "n")
+            ref = element.get("r")
+            style_id = int(element.get("s", 0))
+            if ref:
+                digits = len(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+                letters = ref[:len(ref) - digits]
+                column = columns.get(letters) or columns.setdefault(letters, column_index_from_string(letters))
+                row = int(ref[len(letters):])
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            value = formula = inline = None
+            for sub in element:  # <v>, <f>, <is>: one look at the cell's children
+                tag = sub.tag
+                if tag == VALUE_TAG:
+                    value = sub.text or None
+                elif tag == FORMULA_TAG:
+                    formula = sub
+                elif tag == inline_tag:
+                    inline = sub
+            if data_type == "inlineStr":
+                value = None
+                if inline is not None:
+                    data_type = "s"
+                    parts = []
+                    for t in inline:
+                        if t.tag == text_tag:
+                            parts.append(t.text or "")
+                        elif t.tag == run_tag:
+                            parts += [x.text or "" for x in t if x.tag == text_tag]
+                    value = "".join(parts)
+            elif value is not None:
+                if data_type == "n":
+                    value = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                    if style_id in self.date_formats:
+                        data_type = "d"
+                        try:
+                            value = from_excel(value, self.epoch, timedelta=style_id in self.timedelta_formats)
+                        except (OverflowError, ValueError):
+                            data_type, value = "e", "#VALUE!"
+                elif data_type == "s":
+                    value = self.shared_strings[int(value)]
+                elif data_type == "b":
+                    value = bool(int(value))
+                elif data_type == "str":
+                    data_type = "s"
+                elif data_type == "d":
+                    value = from_ISO8601(value)
+            cell = {"row": row, "column": column, "value": value, "data_type": data_type, "style_id": style_id}
             if formula is not None:
                 cell["formula"] = "=" + formula.text if formula.text else "(a formula shared with the cell above)"
             return cell
