@@ -306,3 +306,13 @@ def test_a_workbook_saved_by_libreoffice(review):
     assert "shows 'Ayton and Joss (2016)'" in formula.message  # LibreOffice saves the formula's result
     frame = read_sheet(Review.open(review).resource("studies"), folder / "alice.xlsx", "x").frame
     assert frame.get_column("ref_number").to_list() == ["32", "36"] and frame.height == len(STUDIES)
+
+
+def test_header_problems_name_the_header_cell(review):
+    col = column(review, "studies", "country")
+    studies_book(review, "xlsxwriter", lambda wb, ws, name: ws.write_string(0, col, "Country "))
+    report, found = problems(review)
+    extra = only(found, "header.extra")
+    letter = column_letter(col + 1)
+    assert extra.cell == f"studies!{letter}1" and extra.message.startswith(f"column {letter} 'Country '")
+    assert "did you mean 'country'?" in extra.message and only(found, "header.missing").field == "country"
