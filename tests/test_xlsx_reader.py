@@ -180,17 +180,24 @@ def test_leading_apostrophes(review, builder):
 
 @pytest.mark.parametrize("builder", BUILDERS)
 def test_hidden_rows_are_read_and_reported(review, builder):
+    col = column(review, "studies", "notes")
+    letter = column_letter(col + 1)
+
     def edit(wb, ws, name):
         if builder == "xlsxwriter":
             ws.set_row(2, None, None, {"hidden": True})
+            ws.set_column(col, col, None, None, {"hidden": True})
         else:
             ws.row_dimensions[3].hidden = True
+            ws.column_dimensions[letter].hidden = True
 
     studies_book(review, builder, edit)
     report, found = problems(review)
     p = only(found, "xlsx.hidden_row")
     assert p.severity == "warning" and p.line == 3 and "row 3 is hidden" in p.message
-    assert report.rows == {"studies": 2} and report.exit_code == 0
+    c = only(found, "xlsx.hidden_column")
+    assert (c.severity, c.cell, c.field) == ("warning", f"studies!{letter}1", "notes")
+    assert report.rows == {"studies": 2} and report.exit_code == 0 and len(found) == 2
 
 
 def test_extra_and_renamed_sheets(review):
@@ -310,8 +317,16 @@ def test_a_workbook_saved_by_libreoffice(review):
 
 def test_header_problems_name_the_header_cell(review):
     col = column(review, "studies", "country")
-    studies_book(review, "xlsxwriter", lambda wb, ws, name: ws.write_string(0, col, "Country "))
+    width = len(Review.open(review).resource("studies").fields)
+
+    def edit(wb, ws, name):
+        ws.write_string(0, col, "Country ")
+        ws.write_string(2, width + 1, "a note beside the table")  # a value in a column without a header
+
+    studies_book(review, "xlsxwriter", edit)
     report, found = problems(review)
+    outside = only(found, "xlsx.no_header")
+    assert outside.cell == f"studies!{column_letter(width + 2)}3" and "has no header" in outside.message
     extra = only(found, "header.extra")
     letter = column_letter(col + 1)
     assert extra.cell == f"studies!{letter}1" and extra.message.startswith(f"column {letter} 'Country '")
