@@ -11,10 +11,11 @@ characters) or a sheet with more rows than Excel holds is refused with an error,
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,12 @@ def sheet_names(names: Iterable[str], reserved: Iterable[str] = ()) -> list[str]
 
 @dataclass
 class Book:
-    """An open xlsxwriter ``Workbook`` and its cell formats."""
+    """An open xlsxwriter ``Workbook``, its cell formats, and the data rows of its sheets as XML (by sheet index),
+    spliced in when it is closed (:mod:`cmokit.presentation.sheet_xml`)."""
 
     wb: Any
     formats: dict[str, Any]
+    rows: dict[int, tuple[bytes, str]] = field(default_factory=dict)
 
 
 @contextmanager
@@ -70,8 +73,9 @@ def workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Book]:
     from cmokit.core.atomic import atomic_open
 
     with atomic_open(path, "wb") as fh:
-        wb = xlsxwriter.Workbook(fh, {"constant_memory": True, "nan_inf_to_errors": True,
-                                      "default_date_format": "yyyy-mm-dd", **WORKBOOK_OPTIONS})
+        buffer = io.BytesIO()
+        wb = xlsxwriter.Workbook(buffer, {"constant_memory": True, "nan_inf_to_errors": True,
+                                          "default_date_format": "yyyy-mm-dd", **WORKBOOK_OPTIONS})
         if created is not None:
             wb.set_properties({"created": _naive_utc(created)})
         formats = {
@@ -84,8 +88,15 @@ def workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Book]:
             "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top", "align": "left"}),
             "link": wb.add_format({"font_color": "blue", "underline": 1, "valign": "top"}),
         }
-        yield Book(wb, formats)
+        book = Book(wb, formats)
+        yield book
         wb.close()
+        if book.rows:
+            from cmokit.presentation.sheet_xml import splice
+
+            splice(buffer.getvalue(), book.rows, fh)
+        else:
+            fh.write(buffer.getvalue())
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
@@ -157,8 +168,14 @@ def write_table(book: Book, name: str, columns: Sequence[str], rows: Sequence[Se
         ws.write_string(0, 0, title, fmt["title"])
     for j, c in enumerate(columns):
         ws.write_string(first, j, c, fmt["header"])
-    write_string, write_number = ws.write_string, ws.write_number
+    from cmokit.presentation import sheet_xml as x
+
+    names = x.column_names(len(columns))
+    text_s, wrap_s, date_s, time_s = (f._get_xf_index() for f in (text_fmt, wrap_fmt, fmt["date"], fmt["datetime"]))
+    out = []
     for i, row in enumerate(rows, first + 1):
+        line = str(i + 1)
+        cells = []
         for j, v in enumerate(row):
             if v is None:
                 continue
@@ -166,23 +183,28 @@ def write_table(book: Book, name: str, columns: Sequence[str], rows: Sequence[Se
             if t is str:
                 kind, value = "text", v
             elif (t is int and abs(v) < EXACT_INT) or t is float:
-                write_number(i, j, v, text_fmt)
-                continue
+                kind, value = "number", v
             else:
                 kind, value = cell(v)
+            ref = names[j] + line
             if kind == "text":
                 if len(value) > MAX_CELL:
                     raise CmokitError(
                         f"{label}, row {i - first}, column {columns[j]}: {len(value):,} characters do not fit in an "
                         f"Excel cell ({MAX_CELL:,} at most). Export as Parquet or CSV instead.",
                         rule="xlsx.cell_too_long")
-                write_string(i, j, value, wrap_fmt if "\n" in value or len(value) > widths[j] else text_fmt)
+                cells.append(x.string_cell(ref, wrap_s if "\n" in value or len(value) > widths[j] else text_s,
+                                           value))
             elif kind == "number":
-                write_number(i, j, value, text_fmt)
-            elif kind == "date":
-                ws.write_datetime(i, j, value, fmt["date"])
-            elif kind == "datetime":
-                ws.write_datetime(i, j, value, fmt["datetime"])
+                finite = value == value and value not in (float("inf"), float("-inf"))
+                cells.append(x.number_cell(ref, text_s, value) if finite else x.error_cell(ref, text_s, value))
+            elif kind in ("date", "datetime"):
+                cells.append(x.date_cell(ref, date_s if kind == "date" else time_s, value))
+        if cells:
+            out.append((i, cells))
+    if out:
+        last = f"{names[-1]}{first + 1 + len(rows)}"
+        book.rows[ws.index] = (x.rows_xml(iter(out)), last)
     ws.freeze_panes(first + 1, 0)
     if columns:
         ws.autofilter(first, 0, first + len(rows), len(columns) - 1)
