@@ -331,3 +331,26 @@ def test_header_problems_name_the_header_cell(review):
     letter = column_letter(col + 1)
     assert extra.cell == f"studies!{letter}1" and extra.message.startswith(f"column {letter} 'Country '")
     assert "did you mean 'country'?" in extra.message and only(found, "header.missing").field == "country"
+
+
+def test_what_cmokits_own_writer_writes_is_read_back_unchanged(review):
+    """The export's spliced rows (escaped control characters, XML characters, spaces kept at the ends, a literal
+    _x0041_, line breaks, NaN and infinity as Excel errors) read back by the workbook reader."""
+    import math
+
+    from cmokit.presentation.workbook import workbook, write_table
+
+    res = Review.open(review).resource("studies")
+    row = consensus_rows(review, "studies")[0]
+    tricky = {"title": "a\x01b & <c> \"d\"", "notes": "  two spaces\nline two _x0041_ ", "country": "Côte d’Ivoire"}
+    values = [tricky.get(f, row[f]) for f in res.field_names]
+    values[res.field_names.index("age_mean")] = math.nan
+    values[res.field_names.index("age_max")] = math.inf
+    path = review / "extract/reviewers/alice/alice.xlsx"
+    with workbook(path) as book:
+        write_table(book, "studies", res.field_names, [values])
+    table = read_sheet(res, path, "alice.xlsx")
+    got = table.frame.row(0, named=True)
+    assert {f: got[f] for f in tricky} == tricky
+    errors = {p.field: p.value for p in table.problems if p.rule == "xlsx.error_value"}
+    assert errors == {"age_mean": "#NUM!", "age_max": "#DIV/0!"}

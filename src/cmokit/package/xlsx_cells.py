@@ -35,6 +35,7 @@ def parser_class():
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     text_tag, run_tag, inline_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("t", "r", "is"))
+    escaped = re.compile("_x([0-9A-Fa-f]{4})_")
     columns: dict[str, int] = {}
 
     class _Parser(WorkSheetParser):
@@ -71,6 +72,8 @@ def parser_class():
                         elif t.tag == run_tag:
                             parts += [x.text or "" for x in t if x.tag == text_tag]
                     value = "".join(parts)
+                    if "_x" in value:  # Excel's escapes of control characters (_x0001_; _x005F_ escapes '_')
+                        value = escaped.sub(lambda m: chr(int(m.group(1), 16)), value)
             elif value is not None:
                 if data_type == "n":
                     value = float(value) if "." in value or "E" in value or "e" in value else int(value)
