@@ -15,8 +15,9 @@ only by case is read as the codebook's code, with a warning (``xlsx.code_case``)
 
 The workbook is read with openpyxl in read-only mode, one streaming pass per sheet. Its public read-only worksheet
 drops what this module must report (hidden rows and columns, merged ranges) and gives either a formula or its saved
-value, never both; so each sheet's XML goes through openpyxl's own worksheet parser (``WorkSheetParser``, asked for
-saved values), extended here to also note each cell's formula: values and formulas are inspected in the same pass.
+value, never both; so each sheet's XML goes through openpyxl's own worksheet parser (``WorkSheetParser``) with a
+cell reader that keeps both (:mod:`cmokit.package.xlsx_cells`): values and formulas are inspected in the same pass.
+openpyxl is pinned to 3.1 (pyproject.toml) because that parser is not part of its public API.
 """
 
 from __future__ import annotations
