@@ -90,7 +90,8 @@ def test_cli_json_shape():
     assert data["review"] == "bauer-2021-social-support-children-mental-health"
     assert {"errors", "summary", "rows", "trusted", "submission", "fatal", "root"} <= set(data)
     for item in data["errors"]:
-        assert list(item) == ["resource", "path", "line", "field", "value", "rule", "message", "severity"]
+        assert list(item) == ["resource", "path", "sheet", "cell", "line", "field", "value", "rule", "message",
+                              "severity"]
     assert data["summary"]["errors"] == 0
     assert data["summary"]["warnings"] == len(data["errors"])
     assert data["summary"]["rules"]["inclusion.mh_outcome"] == {"error": 0, "warning": 2}

@@ -94,7 +94,14 @@ def test_every_table_is_a_sheet_with_the_databases_header_and_rows(review, workb
     tables = db_tables(con)
     labels = [t if s == "main" else f"{s}.{t}" for s, t in tables]
     assert {"studies", "cmo", "codebook", "build_metadata", "missing.studies"} <= set(labels)
-    assert wb.sheetnames == ["README", *labels]  # the CSV/Parquet export's tables, in its order
+    order = [r.name for r in Review.open(review).resources]  # the package's order: studies first
+    resources = [t for t in order if t in labels]
+    shadows = [f"missing.{t}" for t in order if f"missing.{t}" in labels]
+    others = [t for t in labels if t not in resources and t not in shadows]
+    assert resources[0] == "studies" and others == sorted(others, key=lambda t: ("." in t, t))
+    assert wb.sheetnames == ["README", *resources, *[t for t in others if "." not in t], *shadows,
+                             *[t for t in others if "." in t], "lists"]
+    assert wb["lists"].sheet_state == "hidden" and wb.active.title == "studies"
     for (schema, table), label in zip(tables, labels, strict=True):
         rel = con.sql(f'SELECT * FROM "{schema}"."{table}"')
         rows = list(wb[label].iter_rows(values_only=True))
@@ -260,3 +267,29 @@ def test_sheet_names_are_excel_safe_and_unique():
                         reserved=["README"])
     assert names == ["a" * 31, "A" * 29 + "~2", "x_1__y_z_", "readme~2", "quoted", "missing.resource_inputs"]
     assert all(len(n) <= 31 for n in names)
+
+
+def test_the_export_can_be_filled_in_as_a_form(review, workbook, tmp_path):
+    """The review's sheets carry the template's dropdowns; the workbook dropped into a reviewer's folder is read
+    back (cmokit's other sheets are not tables and are skipped) and says exactly what the consensus CSVs say."""
+    import shutil
+
+    from cmokit.extraction.compare import compare
+    from cmokit.validation.validate import validate_review
+
+    wb = openpyxl.load_workbook(workbook)
+    dvs = {str(d.sqref).split(":")[0]: d for d in wb["studies"].data_validations.dataValidation}
+    header = [c.value for c in wb["studies"][1]]
+    age_band = dvs[f"{openpyxl.utils.get_column_letter(header.index('age_band') + 1)}2"]
+    assert age_band.type == "list" and age_band.formula1 == "cmokit_studies_age_band"
+    r = copy_review(tmp_path / "review")
+    (r / "extract/reviewers/alice").mkdir(parents=True)
+    shutil.copy(workbook, r / "extract/reviewers/alice/alice.xlsx")
+    shutil.copytree(review / "extract/consensus", r / "extract/reviewers/bob")  # the consensus exported
+    (r / "extract/reviewers/bob/decisions.csv").unlink()
+    report = validate_review(r, submission="alice")
+    assert [p.rule for p in report.errors] == [] and not [p for p in report.problems if p.rule.startswith("xlsx.")]
+    assert report.rows == {t: len(read_csv(review / f"extract/consensus/{t}.csv")) for t in report.rows} and \
+        set(report.rows) == {"studies", "cmo", "measures", "resource_inputs", "appraisal"}
+    result = compare(Review.open(r), ["alice", "bob"])
+    assert result.conflicts == []

@@ -18,7 +18,8 @@ from cmokit.cli.options import format_option, handle_errors, legacy_package_opti
                "text for people, json for machines (keys: fields, conflicts, tables, overall, alpha...).")
 @click.option("--conflicts", "conflicts_file", type=click.Path(path_type=Path), default=None,
               help="Write one CSV row per disagreement (table, key, field, value_a, value_b, decision, value, "
-                   "decided_by, reason) for the adjudicator; two reviewers only.")
+                   "decided_by, reason) for the adjudicator; two reviewers only. A FILE ending in .xlsx is an Excel "
+                   "workbook instead, with a dropdown (a, b, other) for decision.")
 @click.option("--fail-on-conflict", is_flag=True, help="Exit 1 when there is any conflict.")
 @legacy_package_option
 @handle_errors
@@ -36,6 +37,7 @@ def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts
     Examples:
       cmokit compare alice bob
       cmokit compare alice bob --conflicts conflicts.csv
+      cmokit compare alice bob --conflicts conflicts.xlsx   # to decide in Excel
       cmokit compare alice bob carol -f json
     """
     from cmokit.core.errors import CmokitError

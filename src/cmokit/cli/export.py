@@ -48,7 +48,7 @@ def command(directory: Path | None, output: Path | None, fmt: str, review: Path 
     if fmt == "xlsx":
         from cmokit.presentation.workbook import export_xlsx
 
-        click.echo(f"Wrote {export_xlsx(db_path, target)} (a README sheet, then one sheet per table)")
+        click.echo(f"Wrote {export_xlsx(db_path, target, rv)} (a README sheet, then one sheet per table)")
         return
     from cmokit.synthesis.export import export
 

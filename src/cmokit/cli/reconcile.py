@@ -14,7 +14,8 @@ from cmokit.cli.options import handle_errors, legacy_package_option, open_review
 @click.argument("reviewer_b")
 @review_option
 @click.option("--decisions", "decisions", type=click.Path(path_type=Path), required=True,
-              help="The conflicts file written by `cmokit compare A B --conflicts FILE`, with decisions filled in.")
+              help="The conflicts file written by `cmokit compare A B --conflicts FILE`, with decisions filled in "
+                   "(a CSV file or an .xlsx workbook).")
 @output_option("Folder for the consensus tables and the audit log (default: the package's own paths, "
                "extract/consensus/).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, deprecated="use -o/--output instead",

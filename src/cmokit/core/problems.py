@@ -10,7 +10,11 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem: where it is (resource, file, CSV line, field, value), which rule, and how to fix it."""
+    """One problem: where it is (resource, file, CSV line, field, value), which rule, and how to fix it.
+
+    In a workbook, ``path`` is the workbook, ``line`` the sheet's row, ``sheet`` the sheet and ``cell`` the cell's
+    address (``studies!C14``); both are None for a CSV file.
+    """
 
     rule: str
     message: str
@@ -20,11 +24,14 @@ class Problem:
     field: str | None = None
     value: str | None = None
     severity: str = ERROR
+    sheet: str | None = None
+    cell: str | None = None
 
     def to_dict(self) -> dict:
-        """The stable JSON form (keys: resource, path, line, field, value, rule, message, severity)."""
+        """The stable JSON form (keys: resource, path, sheet, cell, line, field, value, rule, message, severity)."""
         d = asdict(self)
-        return {k: d[k] for k in ("resource", "path", "line", "field", "value", "rule", "message", "severity")}
+        return {k: d[k] for k in ("resource", "path", "sheet", "cell", "line", "field", "value", "rule", "message",
+                                  "severity")}
 
 
 @dataclass

@@ -41,8 +41,9 @@ from cmokit.extraction.matching import MatchRule, match_rows, match_rule
 from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
 from cmokit.extraction.results import ROW_FIELD, Comparison, Conflict, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
-from cmokit.package.reader import read_table, shown_path
+from cmokit.package.reader import shown_path
 from cmokit.package.submission import Submission, extraction_resources, resolve_submission, submission_hash
+from cmokit.package.xlsx_reader import read_any, with_cells
 from cmokit.validation.keys import check_keys
 from cmokit.validation.render import MAX_LISTED, one_line
 
@@ -72,10 +73,11 @@ def read_submission_table(review: Review, resource: Resource, path: Path) -> pl.
     structure problem (encoding, delimiter, header, ragged rows, quotes) or a duplicate key is refused with the same
     rule ids, lines and fixes (:class:`SubmissionInvalid`).
     """
-    table = read_table(resource, path, shown_path(path, review.root))
+    table = read_any(resource, path, shown_path(path, review.root))  # a CSV file or a workbook's sheet
     problems = [p for p in table.problems if p.severity == ERROR]
     if table.frame is not None and not problems:
         problems = check_keys(table, {}, foreign=False)
+    problems = with_cells(problems, [table])
     if problems or table.frame is None:
         raise SubmissionInvalid(problems)
     return table.frame.select(resource.field_names).with_row_index("_i")

@@ -66,6 +66,11 @@ def write_conflicts(pair: PairComparison, path: str | os.PathLike[str]) -> Path:
                           "read as a conflicts file). Write the new conflicts to another file, or move this one away "
                           "first.",
                           rule="compare.conflicts_exists")
+    if target.suffix.lower() == ".xlsx":  # a workbook for adjudicators who decide in a spreadsheet
+        from cmokit.extraction.conflicts_xlsx import write_conflicts_xlsx
+
+        write_conflicts_xlsx(pair, target, hash_line(pair.a, pair.b), CONFLICT_COLUMNS)
+        return target
     write_text(target, conflicts_csv(pair))
     return target
 
@@ -113,9 +118,14 @@ def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
     The table under the hash line is read by the same reader as every review file, so an encoding, delimiter,
     quote or ragged-row problem gets the same rule id, line and fix as ``cmokit validate`` gives.
     """
-    from cmokit.package.reader import BOM, read_table
+    from cmokit.package.reader import BOM
 
     p = Path(path)
+    if p.suffix.lower() == ".xlsx":
+        from cmokit.extraction.conflicts_xlsx import read_conflicts_sheet
+
+        first, table = read_conflicts_sheet(p, conflicts_resource(p))
+        return _decisions(p, first, table)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -129,13 +139,21 @@ def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
     end = data.find(b"\n")
     head, rest = (data, b"") if end < 0 else (data[:end], data[end + 1:])
     first = head.decode("utf-8", errors="replace").strip().rstrip(",").strip().strip('"').strip()
+    return _decisions(p, first, None, rest)
+
+
+def _decisions(p: Path, first: str, table, rest: bytes = b"") -> DecisionsFile:
+    """The decisions under the hash line ``first``: ``table`` as read (a workbook's sheet), or read from ``rest``."""
+    from cmokit.package.reader import read_table
+
     m = HASH_LINE_RE.match(first)
     if not m:
         raise DataInvalid(_problem(p, 1, "the first line is not the '# cmokit-conflicts a=... b=...' line that "
                                    "records the submissions' hashes. Write the file with `cmokit compare A B "
                                    "--conflicts FILE` and keep its first line.", "reconcile.hash_missing"),
                           rule="reconcile.hash_missing", path=str(p), line=1)
-    table = read_table(conflicts_resource(p), p, str(p), data=rest, first_line=2)
+    if table is None:
+        table = read_table(conflicts_resource(p), p, str(p), data=rest, first_line=2)
     missing = [q.field for q in table.problems if q.rule == "header.missing"]
     if missing:
         hints = "".join(f" Column {q.value!r}: {q.message.split(': ', 1)[-1]}" for q in table.problems
@@ -145,7 +163,7 @@ def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
                           rule="reconcile.columns", path=str(p), line=2)
     broken = [q for q in table.problems if q.severity == ERROR and q.rule not in _TOLERATED]
     if broken or table.frame is None:
-        lines = "\n".join(_problem(p, q.line, q.message, q.rule) for q in broken)
+        lines = "\n".join(_problem(p, q.line, (f"{q.cell}: " if q.cell else "") + q.message, q.rule) for q in broken)
         raise DataInvalid(f"{p}: cannot be read as a conflicts table; nothing was written.\n{lines}",
                           rule=broken[0].rule if broken else "file.empty", path=str(p),
                           line=broken[0].line if broken else None)

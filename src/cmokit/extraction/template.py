@@ -1,4 +1,8 @@
-"""Blank extraction forms for a reviewer: one header-only CSV per table, plus a guide to the codes."""
+"""Blank extraction forms for a reviewer: one header-only CSV per table, plus a guide to the codes.
+
+The Excel form (``cmokit template --format xlsx``) is written by :mod:`cmokit.presentation.forms` with the checks
+here: the reviewer id, the target folder, and never a file over a reviewer's own.
+"""
 
 from __future__ import annotations
 
@@ -44,25 +48,41 @@ def guide(review: Review) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def form_folder(review: Review, reviewer: str, folder: str | os.PathLike[str] | None = None) -> Path:
+    """Where a reviewer's forms go (``extract/reviewers/<reviewer>/`` or ``folder``); the id is checked."""
+    if not REVIEWER_ID_RE.match(reviewer):
+        raise CmokitError(f"'{reviewer}' is not a valid reviewer id: use lower-case letters, digits, '-' and '_', "
+                          "starting with a letter or digit (e.g. 'alice' or 'rev-2').", rule="template.reviewer_id")
+    return Path(folder) if folder is not None else review.root / REVIEWERS_DIR / reviewer
+
+
+def refuse_existing(review: Review, target: Path, files: list[Path]) -> None:
+    """CmokitError (exit 2, nothing written) when any of ``files`` exists, or when the folder already holds a table
+    (a CSV file or a workbook's sheet): a second form for the same table would be submitted twice."""
+    from cmokit.package.submission import scan_folder
+
+    existing = [p.name for p in files if p.exists()]
+    if target.is_dir():
+        held = scan_folder(review, target).files.values()
+        existing += sorted({p.name for p in held} - set(existing))
+    if existing:
+        raise CmokitError(f"{target}: already holds {', '.join(existing)}; nothing was written "
+                          "(a reviewer's files are never overwritten). Choose another reviewer id or folder.",
+                          rule="template.exists", path=str(target))
+
+
 def write_template(review: Review, reviewer: str, folder: str | os.PathLike[str] | None = None) -> list[Path]:
     """Write blank forms into ``extract/reviewers/<reviewer>/`` (or ``folder``); refuse to overwrite any file."""
     from cmokit.core.atomic import write_text
 
-    if not REVIEWER_ID_RE.match(reviewer):
-        raise CmokitError(f"'{reviewer}' is not a valid reviewer id: use lower-case letters, digits, '-' and '_', "
-                          "starting with a letter or digit (e.g. 'alice' or 'rev-2').", rule="template.reviewer_id")
-    target = Path(folder) if folder is not None else review.root / REVIEWERS_DIR / reviewer
+    target = form_folder(review, reviewer, folder)
     files: dict[Path, str] = {}
     for r in extraction_resources(review):
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(r.field_names)
         files[target / f"{r.name}.csv"] = buf.getvalue()
     files[target / GUIDE_NAME] = guide(review)
-    existing = [p for p in files if p.exists()]
-    if existing:
-        raise CmokitError(f"{target}: already holds {', '.join(p.name for p in existing)}; nothing was written "
-                          "(a reviewer's files are never overwritten). Choose another reviewer id or folder.",
-                          rule="template.exists", path=str(target))
+    refuse_existing(review, target, list(files))
     for p, text in files.items():
         write_text(p, text)
     return list(files)

@@ -1,4 +1,5 @@
-"""Reviewers' submissions: a folder of ``<table>.csv`` files, by convention ``extract/reviewers/<reviewer-id>/``.
+"""Reviewers' submissions: a folder of ``<table>.csv`` files and/or Excel workbooks (``*.xlsx``, one sheet per table,
+named after it), by convention ``extract/reviewers/<reviewer-id>/``.
 
 One place decides which folder a reviewer id names, which of its files are tables of the review, and what a
 submission's content hash is; ``validate --reviewer``, ``compare``, ``reconcile`` and ``template`` all use it.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmokit.core.errors import CmokitError
+from cmokit.core.problems import Problem
 from cmokit.package.model import Resource, Review
 
 REVIEWER_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -25,7 +27,7 @@ class Submission:
 
     id: str
     path: Path
-    files: dict[str, Path]  # resource name -> CSV file
+    files: dict[str, Path]  # resource name -> CSV file, or the workbook holding its sheet
     sha256: str
 
 
@@ -37,6 +39,10 @@ class FolderScan:
     files: dict[str, Path] = field(default_factory=dict)
     unknown: list[Path] = field(default_factory=list)
     unsafe: list[Path] = field(default_factory=list)
+    duplicates: dict[str, list[Path]] = field(default_factory=dict)  # a table in two files: never a silent choice
+    unreadable: dict[Path, tuple[str, str]] = field(default_factory=dict)  # workbook -> (rule, message)
+    renamed: list[tuple[Path, str, str]] = field(default_factory=list)  # (workbook, sheet, the table it seems to be)
+    workbooks: list[Path] = field(default_factory=list)  # every readable workbook, tables or not
 
 
 def extraction_resources(review: Review) -> list[Resource]:
@@ -70,7 +76,50 @@ def scan_folder(review: Review, folder: Path) -> FolderScan:
             scan.unsafe.append(f)
         else:
             scan.files[f.stem] = f.resolve()
+    _scan_workbooks(folder, inside, known, scan)
     return scan
+
+
+def _scan_workbooks(folder: Path, inside: Path, known: set[str], scan: FolderScan) -> None:
+    """Add the tables held as sheets by the folder's workbooks (Excel's ``~$`` lock files are skipped)."""
+    from cmokit.package.xlsx_reader import contents, renamed_table
+
+    for f in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")):
+        if f.is_symlink() and f.resolve().parent != inside:
+            scan.unsafe.append(f)
+            continue
+        info = contents(f)
+        if info.error:
+            scan.unreadable[f.resolve()] = info.error
+            continue
+        scan.workbooks.append(f.resolve())
+        for sheet in info.sheets:
+            if sheet in known:
+                if sheet in scan.files:
+                    scan.duplicates.setdefault(sheet, [scan.files[sheet]]).append(f.resolve())
+                else:
+                    scan.files[sheet] = f.resolve()
+            elif (meant := renamed_table(sheet, known)) and meant not in info.sheets:
+                scan.renamed.append((f.resolve(), sheet, meant))
+
+
+def scan_problems(scan: FolderScan, *, renamed: bool = True) -> list[Problem]:
+    """What makes a submission folder unusable as it is: a table submitted twice (a CSV and a sheet, or two
+    sheets), a workbook that cannot be read, and (``renamed``) a sheet named almost like a table."""
+    out = []
+    for name, paths in scan.duplicates.items():
+        where = " and ".join(f"{p.name} (sheet '{name}')" if p.suffix.lower() == ".xlsx" else p.name for p in paths)
+        out.append(Problem(rule="submission.duplicate_table", resource=name, path=str(paths[-1]),
+                           message=f"table '{name}' is submitted twice: {where}. Keep one of them (delete the CSV "
+                                   "file or the sheet, or move one out of the folder); cmokit never chooses."))
+    for path, (rule, message) in scan.unreadable.items():
+        out.append(Problem(rule=rule, path=str(path), message=f"{path.name}: {message}"))
+    if renamed:
+        for path, sheet, meant in scan.renamed:
+            out.append(Problem(rule="xlsx.sheet_renamed", resource=meant, path=str(path), value=sheet, sheet=sheet,
+                               message=f"{path.name}: sheet '{sheet}' seems to hold table '{meant}', but sheets are "
+                                       f"read only under the table's exact name: rename the sheet '{meant}'."))
+    return out
 
 
 def submission_hash(files: dict[str, Path]) -> str:
@@ -114,9 +163,13 @@ def resolve_submission(review: Review, arg: str | os.PathLike[str], *, hashed: b
         f = scan.unsafe[0]
         raise CmokitError(f"{f}: is a link to a file outside the submission folder; copy the file instead.",
                           rule="path.unsafe", path=str(f))
+    broken = scan_problems(scan)
+    if broken:
+        raise CmokitError(broken[0].message, rule=broken[0].rule, path=broken[0].path)
     if not scan.files:
         raise CmokitError(f"{scan.folder}: holds no table files (expected some of: "
-                          f"{', '.join(f'{n}.csv' for n in known)}).", rule="submission.empty",
+                          f"{', '.join(f'{n}.csv' for n in known)}, or a workbook with sheets named so).",
+                          rule="submission.empty",
                           path=str(scan.folder))
     return Submission(id=scan.folder.name, path=scan.folder, files=scan.files,
                       sha256=submission_hash(scan.files) if hashed else "")

@@ -33,6 +33,15 @@ def _verdict(report: Report) -> str:
     return f"VALID: {_counts(s['errors'], s['warnings'])}."
 
 
+def _where(p: Problem) -> str:
+    """Where a problem is: ``line 14``, or in a workbook ``studies!C14`` (or ``sheet studies``)."""
+    if p.cell:
+        return p.cell
+    if p.sheet:
+        return f"sheet {p.sheet}" + (f", row {p.line}" if p.line is not None else "")
+    return f"line {p.line}" if p.line is not None else "file"
+
+
 def text(report: Report) -> str:
     """Problems grouped by file (every one of them), then a short summary."""
     what = f"submission {report.submission} of review {report.review}" if report.submission else \
@@ -44,7 +53,7 @@ def text(report: Report) -> str:
     for path, problems in groups.items():
         out += ["", path]
         for p in problems:
-            where = f"line {p.line}" if p.line is not None else "file"
+            where = _where(p)
             cell = f"  {p.field} = '{_value(p.value)}'" if p.field and p.value is not None else \
                 (f"  {p.field}" if p.field else "")
             out.append(f"  {where}{cell}  [{p.severity} {p.rule}]")
@@ -107,7 +116,8 @@ def github(report: Report) -> str:
         cell = f"{p.field} = '{_value(p.value)}': " if p.field and p.value is not None else \
             (f"{p.field}: " if p.field else "")
         level = "error" if p.severity == ERROR else "warning"
-        out.append(f"::{level} {','.join(props)}::{_escape_data(cell + p.message)}")
+        at = f"{_where(p)}: " if p.sheet else ""
+        out.append(f"::{level} {','.join(props)}::{_escape_data(at + cell + p.message)}")
     out.append(f"cmokit validate: {_verdict(report)}")
     return "\n".join(out) + "\n"
 
@@ -115,6 +125,8 @@ def github(report: Report) -> str:
 def one_line(p: Problem) -> str:
     """A problem on one line: ``path:line: field='value' [rule] message``."""
     where = ":".join(str(x) for x in (p.path, p.line) if x is not None) or "(review)"
+    if p.sheet:
+        where = f"{p.path}, {_where(p)}"
     cell = f" {p.field}={_value(p.value)!r}" if p.field and p.value is not None else (f" {p.field}" if p.field else "")
     return f"{where}:{cell} [{p.rule}] {p.message}"
 

@@ -9,13 +9,15 @@ keys and the codebook (:mod:`cmokit.validation.keys`), then the review's own pan
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from cmokit.core.errors import CmokitError
 from cmokit.core.problems import ERROR, WARNING, Problem, Report
 from cmokit.package.model import Review
 from cmokit.package.reader import shown_path
-from cmokit.package.submission import extraction_resources, scan_folder, submission_folder
+from cmokit.package.submission import extraction_resources, scan_folder, scan_problems, submission_folder
+from cmokit.package.xlsx_reader import SUPERSEDING, read_workbook, with_cells
 
 
 def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
@@ -66,11 +68,22 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
                                             "it was not read. Put the file itself in the folder."))
             report.fatal = True
         for name, file in scan.files.items():
-            tables[name] = read_table(review.resource(name), file, shown_path(file, review.root))
+            if file.suffix.lower() != ".xlsx":
+                tables[name] = read_table(review.resource(name), file, shown_path(file, review.root))
+        for book in scan.workbooks:  # each workbook read once, its sheets named after tables
+            held = [review.resource(n) for n, f in scan.files.items() if f == book]
+            found, book_problems = read_workbook(held, book, shown_path(book, review.root),
+                                                 [r.name for r in extraction_resources(review)])
+            tables.update(found)
+            problems.extend(book_problems)
+        for p in scan_problems(scan, renamed=False):
+            problems.append(replace(p, path=shown_path(Path(p.path), review.root) if p.path else None))
+            report.fatal = True
         if not tables and not report.fatal:
             return _fatal(report, "file.missing",
                           f"{report.submission}: no extraction file found. A submission holds CSV files named after "
-                          f"the tables: {', '.join(expected)}.", report.submission)
+                          f"the tables ({', '.join(expected)}) or Excel workbooks (.xlsx) whose sheets are named "
+                          "after them.", report.submission)
         for file in scan.unknown:
             problems.append(Problem(rule="file.unknown", severity=WARNING, path=shown_path(file, review.root),
                                     message=f"{file.name} is not a table of this review and was not checked; "
@@ -108,7 +121,7 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
                                 message="untrusted mode: the review's own rules (validators/) were not run; only "
                                         "structure, types, Table Schema constraints, keys and the codebook were "
                                         "checked. Validate a folder you trust without --untrusted for the full check."))
-    report.problems = _dedupe_and_sort(problems, review)
+    report.problems = _dedupe_and_sort(with_cells(problems, tables.values()), review)
     report.rows = {n: t.rows for n, t in tables.items()}
     return report
 
@@ -123,6 +136,9 @@ def _dedupe_and_sort(problems: list[Problem], review: Review) -> list[Problem]:
     """Drop an ``extract.blank`` where a more specific rule reported the same cell; sort by file, line, field."""
     specific = {(p.path, p.line, p.field) for p in problems if p.rule != "extract.blank" and p.field is not None}
     kept = [p for p in problems if not (p.rule == "extract.blank" and (p.path, p.line, p.field) in specific)]
+    # a spreadsheet cell reported for what Excel made of it (a formula, a date...) gets no other report
+    sheet_cells = {(p.path, p.resource, p.line, p.field) for p in kept if p.rule in SUPERSEDING}
+    kept = [p for p in kept if p.rule.startswith("xlsx.") or (p.path, p.resource, p.line, p.field) not in sheet_cells]
     order = {r.name: i for i, r in enumerate(review.resources)}
     fields = {r.name: {f: i for i, f in enumerate(r.field_names)} for r in review.resources}
 
