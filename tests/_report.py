@@ -152,3 +152,36 @@ def parse(html: str) -> Markup:
     m.feed(html)
     m.close()
     return m
+
+
+def make_realist_review(root: Path) -> Path:
+    """A copy of the bundled review with the realist layer, two reviewers compared (one coded value differs), three
+    decisions in the audit log, and its report written (``report/index.html``)."""
+    import copy
+
+    from _dual import consensus, submit
+    from click.testing import CliRunner
+    from conftest import copy_review
+
+    from cmokit.cli import main
+
+    copy_review(root)
+    ids = [r[0] for r in read_csv(root / "extract/consensus/studies.csv")[1]]
+    add_realist_layer(root, THEORIES, realist_evidence(ids))
+    base = consensus(root)
+    a, b = copy.deepcopy(base), copy.deepcopy(base)
+    cmo = b["cmo"][1][0]
+    cmo["ss_effect"] = "no_change" if cmo["ss_effect"] == "improved" else "improved"
+    submit(root, "alice", a)
+    submit(root, "bob", b)
+    res = CliRunner().invoke(main, ["compare", "alice", "bob", "-C", str(root)])
+    assert res.exit_code == 0 and ".cmokit/compare/alice--bob.json" in res.stderr, res.output
+    header, _ = read_csv(root / "extract/consensus/decisions.csv")
+    sha = "0" * 64
+    decided = [("carol", "a", "Table 1 says so"), ("carol", "a", "Table 1 says so"), ("dan", "other", "Results, p. 5")]
+    write_csv(root / "extract/consensus/decisions.csv", header,
+              [[str(i), f"2026-01-0{i}T10:00:00Z", who, "cmo", f"{ids[0]} / cmo_number a=1 b=1", "ss_effect", "x",
+                "y", dec, "x", why, "alice", "bob", sha, sha] for i, (who, dec, why) in enumerate(decided, 1)])
+    res = CliRunner().invoke(main, ["report", "-C", str(root)])
+    assert res.exit_code == 0, res.output
+    return root

@@ -7,7 +7,6 @@ The browser checks (no request, console, axe-core, clicking, printing) are in te
 from __future__ import annotations
 
 import base64
-import copy
 import csv
 import hashlib
 import json
@@ -17,8 +16,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from _dual import consensus, submit
-from _report import HOSTILE, THEORIES, add_realist_layer, edit_cell, parse, read_csv, realist_evidence, write_csv
+from _report import HOSTILE, edit_cell, make_realist_review, parse, read_csv, write_csv
 from click.testing import CliRunner
 from conftest import ROOT, copy_review
 
@@ -367,26 +365,7 @@ def test_usage_errors_write_nothing(review_copy, tmp_path, args, message):
 
 @pytest.fixture(scope="module")
 def realist(tmp_path_factory) -> tuple[Path, str]:
-    root = copy_review(tmp_path_factory.mktemp("realist") / "review")
-    ids = [r[0] for r in read_csv(root / "extract/consensus/studies.csv")[1]]
-    add_realist_layer(root, THEORIES, realist_evidence(ids))
-    base = consensus(root)
-    a, b = copy.deepcopy(base), copy.deepcopy(base)
-    cmo = b["cmo"][1][0]
-    cmo["ss_effect"] = "no_change" if cmo["ss_effect"] == "improved" else "improved"
-    submit(root, "alice", a)
-    submit(root, "bob", b)
-    res = CliRunner().invoke(main, ["compare", "alice", "bob", "-C", str(root)])
-    assert res.exit_code == 0 and ".cmokit/compare/alice--bob.json" in res.stderr, res.output
-    header, _ = read_csv(root / "extract/consensus/decisions.csv")
-    sha = "0" * 64
-    log = [[str(i), f"2026-01-0{i}T10:00:00Z", who, "cmo", f"{ids[0]} / cmo_number a=1 b=1", "ss_effect", "x",
-            "y", dec, "x", why, "alice", "bob", sha, sha]
-           for i, (who, dec, why) in enumerate([("carol", "a", "Table 1 says so"), ("carol", "a", "Table 1 says so"),
-                                                ("dan", "other", "Results, p. 5")], 1)]
-    write_csv(root / "extract/consensus/decisions.csv", header, log)
-    res = CliRunner().invoke(main, ["report", "-C", str(root)])
-    assert res.exit_code == 0, res.output
+    root = make_realist_review(tmp_path_factory.mktemp("realist") / "review")
     return root, (root / "report" / "index.html").read_text(encoding="utf-8")
 
 

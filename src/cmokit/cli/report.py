@@ -29,13 +29,13 @@ def command(output: Path | None, review: Path | None, db: Path | None, force: bo
     decisions, and data quality. The page makes no request of any kind and works without JavaScript; it prints on
     A4. The database is rebuilt first if stale; an invalid review is refused (exit 1, problems listed, nothing
     written) unless --force. SOURCE_DATE_EPOCH, when set, is the build time written in the report, so the same
-    review gives the same bytes.
+    review gives the same bytes (e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) cmokit report).
 
     \b
     Examples:
       cmokit report
       cmokit report -o review-report.html
-      SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) cmokit report
+      cmokit report --max-rows 100 -o - > report.html
     """
     from cmokit.presentation.report import check_output, render, report_time, write_report
     from cmokit.synthesis.build import BuildRefused, ensure_database
