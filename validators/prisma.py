@@ -12,7 +12,10 @@ a box whose count is NR or NA stops every check that needs it (nothing is checke
 - ``prisma.total``: total studies (reports) = previous + new studies (reports).
 - ``prisma.reasons``: the reasons for excluded reports read 'reason, count; reason, count', and the counts add up to
   the box's number.
-- ``prisma.studies``: the studies included at the end of the flow = the included studies in the studies table.
+- ``prisma.studies`` (a warning): the studies included at the end of the flow = the included studies in the studies
+  table. A warning, not an error: the flow is what the review reports, the studies table what was extracted, and a
+  difference (a study excluded at extraction, a study still to add) is shown by `cmokit validate` and in the report
+  without blocking the build.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import re
 
 import polars as pl
 
-from cmokit.rules import Context, Rule, Validator
+from cmokit.rules import WARNING, Context, Rule, Validator
 
 FLOW = "prisma"
 REMOVED = ("duplicates", "excluded_automatic", "excluded_other")
@@ -134,6 +137,6 @@ def validators(ctx: Context) -> list[Validator]:
                 message=lambda row: f"{row['data']} is {row['n']}, but the studies table has {row['__included']} "
                                     f"included stud{'y' if row['__included'] == 1 else 'ies'}: the flow must end at "
                                     "the studies the review includes. Correct the count, or the studies' "
-                                    "inclusion_status.")
+                                    "inclusion_status.", severity=WARNING)
     return [Validator(FLOW, rules, prepare=_flow, name="prisma.flow"),
             Validator(FLOW, [last], needs=("studies",), prepare=_included, name="prisma.studies")]

@@ -60,7 +60,7 @@ class Box:
 
 @dataclass
 class Flow:
-    """The boxes of a review's flow, by name, in the order of the resource."""
+    """The boxes of a review's flow, by name, in the order of the flow (the codebook's order of the codes)."""
 
     boxes: dict[str, Box]
     labels: dict[str, str]
@@ -100,18 +100,28 @@ def flow_data(review: Review, db_path: Path) -> Flow | None:
                             text["details"], text["locator"], text["notes"])
     from cmokit.presentation.plot_data import code_labels
 
-    return Flow(boxes, dict(code_labels(review, RESOURCE, "data")))
+    labels = dict(code_labels(review, RESOURCE, "data"))  # the codebook lists the boxes in the order of the flow
+    order = {code: i for i, code in enumerate(labels)}
+    return Flow(dict(sorted(boxes.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))), labels)
+
+
+def last_count(flow: Flow) -> tuple[str, int] | None:
+    """The box the flow ends at (``total_studies``, else ``new_studies``) and its number, when it has one."""
+    box = flow.get("total_studies") or flow.get("new_studies")
+    return (box.data, box.n) if box is not None and box.n is not None else None
 
 
 def parse_reasons(text: str) -> list[tuple[str, str]] | None:
-    """'reason, count; reason, count' as (reason, count) pairs; None when the text has another shape."""
+    """'reason, count; reason, count' as (reason, count) pairs (a count written with thousands separators); None when
+    the text has another shape."""
     parts = [p.strip() for p in (text or "").split(";") if p.strip()]
     out = []
     for part in parts:
         m = REASON.match(part)
         if not m:
             return None
-        out.append((m.group("reason"), m.group("n")))
+        n = m.group("n")
+        out.append((m.group("reason"), f"{int(n):,}" if n.isdigit() else n))
     return out or None
 
 

@@ -188,7 +188,32 @@ def _prisma(review: Review, db_path: Path) -> dict[str, Any]:
     table = TableView("prisma-boxes", "The boxes of the flow, with what the source says about each",
                       ["Box", "n", "Reasons", "The source's words", "Where", "Notes"], rows, len(rows), numeric=(1,),
                       sortable=False)
-    return {"flow": flow, "svg": Markup(inline_svg(render_flow(flow), "fig-prisma")), "table": table, "problem": ""}
+    return {"flow": flow, "svg": Markup(inline_svg(render_flow(flow), "fig-prisma")), "table": table, "problem": "",
+            "mismatch": _mismatch(review, db_path, flow)}
+
+
+def _mismatch(review: Review, db_path: Path, flow) -> str:
+    """A sentence when the flow does not end at the number of included studies (the prisma.studies warning)."""
+    from cmokit.presentation.prisma import last_count
+    from cmokit.presentation.report_data import Db, included_code
+
+    last = last_count(flow)
+    if last is None or not review.has("studies"):
+        return ""
+    import duckdb
+
+    db = Db(db_path)
+    try:
+        included = db.one("SELECT count(*) FROM studies WHERE CAST(inclusion_status AS VARCHAR) = $inc",
+                          {"inc": included_code(review)})
+    except duckdb.Error:  # a studies table without inclusion_status: nothing to compare
+        return ""
+    finally:
+        db.close()
+    if included == last[1]:
+        return ""
+    return (f"The flow ends at {last[1]:,} studies ({last[0]}), but the studies table has {included:,} included "
+            "studies: one of them is out of date (rule prisma.studies).")
 
 
 def render(review: Review, db_path: Path, *, built_at: str | None = None, max_rows: int = MAX_ROWS) -> Report:
