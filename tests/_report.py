@@ -154,9 +154,38 @@ def parse(html: str) -> Markup:
     return m
 
 
+_SHARED: dict[str, Path] = {}
+
+
+def shared_realist_review(tmp_path_factory) -> Path:
+    """The review of :func:`make_realist_review`, made once per test session (the tests only read it)."""
+    key = str(tmp_path_factory.getbasetemp())
+    if key not in _SHARED:
+        _SHARED[key] = make_realist_review(tmp_path_factory.mktemp("realist") / "review")
+    return _SHARED[key]
+
+
+def make_hostile(root: Path) -> None:
+    """Put HOSTILE into free-text cells of every kind of section, and into the descriptor's title and URL fields."""
+    ids = [r[0] for r in read_csv(root / "extract/consensus/studies.csv")[1]]
+    for table, key, value, field in (("cmo", "study_id", ids[0], "context"), ("studies", "study_id", ids[0], "notes"),
+                                     ("prisma", "data", "new_studies", "details"),
+                                     ("theories", "theory_id", "T2", "notes"),
+                                     ("evidence", "theory_id", "T3", "justification")):
+        path = root / f"extract/consensus/{table}.csv"
+        if path.exists():
+            edit_cell(path, key, value, field, HOSTILE)
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["title"] = HOSTILE
+    descriptor["homepage"] = "javascript:alert(4)"
+    descriptor["sources"][0]["path"] = "https://example.org/x\"onmouseover=\"alert(5)"
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=1), encoding="utf-8")
+
+
 def make_realist_review(root: Path) -> Path:
     """A copy of the bundled review with the realist layer, two reviewers compared (one coded value differs), three
-    decisions in the audit log, and its report written (``report/index.html``)."""
+    decisions in the audit log, hostile text in free-text cells (:func:`make_hostile`), and its report written
+    (``report/index.html``)."""
     import copy
 
     from _dual import consensus, submit
@@ -182,6 +211,7 @@ def make_realist_review(root: Path) -> Path:
     write_csv(root / "extract/consensus/decisions.csv", header,
               [[str(i), f"2026-01-0{i}T10:00:00Z", who, "cmo", f"{ids[0]} / cmo_number a=1 b=1", "ss_effect", "x",
                 "y", dec, "x", why, "alice", "bob", sha, sha] for i, (who, dec, why) in enumerate(decided, 1)])
+    make_hostile(root)
     res = CliRunner().invoke(main, ["report", "-C", str(root)])
     assert res.exit_code == 0, res.output
     return root

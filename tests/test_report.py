@@ -16,7 +16,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from _report import HOSTILE, edit_cell, make_realist_review, parse, read_csv, write_csv
+from _report import HOSTILE, edit_cell, parse, read_csv, shared_realist_review, write_csv
 from click.testing import CliRunner
 from conftest import ROOT, copy_review
 
@@ -314,19 +314,8 @@ def test_the_same_review_gives_the_same_bytes(bundled, monkeypatch):
 
 # ------------------------------------------------------------------------------------------------- bad input
 
-def test_hostile_text_stays_text(review_copy):
-    for table, key, fld in (("cmo", "study_id", "context"), ("studies", "study_id", "notes"),
-                            ("prisma", "data", "details")):
-        path = review_copy / f"extract/consensus/{table}.csv"
-        first = read_csv(path)[1][0][0]
-        edit_cell(path, key, first, fld, HOSTILE)
-    descriptor = json.loads((review_copy / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["title"] = HOSTILE
-    descriptor["homepage"] = "javascript:alert(4)"
-    descriptor["sources"][0]["path"] = "https://example.org/x\"onmouseover=\"alert(5)"
-    (review_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    build(review_copy)
-    html = report_of(review_copy)
+def test_hostile_text_stays_text(realist):
+    _, html = realist  # HOSTILE in a cmo context, study notes, prisma details, theory notes, evidence, the title
     page = parse(html)
     assert len(page.scripts) == 1 and "alert" not in page.scripts[0]
     assert "img" not in {t for t, _ in page.tags}
@@ -335,8 +324,11 @@ def test_hostile_text_stays_text(review_copy):
         if "href" in attrs:
             assert attrs["href"].startswith(("#", "https://")) and "alert" not in attrs["href"], attrs
     text = "".join(page.text)
-    assert text.count('<script>alert("x")</script>') >= 5  # <title>, <h1>, the cmo context, notes, prisma details
+    for anchor in ("prisma", "characteristics", "theories", "quality"):
+        assert '<script>alert("x")</script>' in "".join(parse(section(html, anchor)).text), anchor
+    assert text.count(HOSTILE) >= 7  # <title>, <h1>, cmo context, two notes, prisma details, theory notes, evidence
     assert "javascript:alert(4)" in text  # the homepage is shown as text, not as a link
+    assert "example.org" not in html  # a source path that is not a clean https:// address is left out
 
 
 def test_an_invalid_review_gets_its_problems_and_no_page(review_copy, folder_state):
@@ -374,7 +366,7 @@ def test_usage_errors_write_nothing(review_copy, tmp_path, args, message):
 
 @pytest.fixture(scope="module")
 def realist(tmp_path_factory) -> tuple[Path, str]:
-    root = make_realist_review(tmp_path_factory.mktemp("realist") / "review")
+    root = shared_realist_review(tmp_path_factory)
     return root, (root / "report" / "index.html").read_text(encoding="utf-8")
 
 
