@@ -80,18 +80,20 @@ def add_realist_layer(root: Path, theories: list[list[str]], evidence: list[list
     (root / "schema" / "evidence.schema.json").write_text(json.dumps(EVIDENCE_SCHEMA, indent=1), encoding="utf-8")
     write_csv(root / "extract" / "consensus" / "theories.csv", THEORY_COLUMNS, theories)
     write_csv(root / "extract" / "consensus" / "evidence.csv", EVIDENCE_COLUMNS, evidence)
+    # a review that has its own realist layer gets this one instead (declarations and codebook rows replaced)
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r.get("name") not in ("theories", "evidence")]
     for name in ("theories", "evidence"):
         descriptor["resources"].append({"name": name, "path": f"extract/consensus/{name}.csv", "format": "csv",
                                         "schema": f"schema/{name}.schema.json"})
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=1), encoding="utf-8")
     book = [("theories", "kind", KINDS), ("theories", "status", STATUS), ("theories", "source", SOURCES),
             ("evidence", "judgement", JUDGEMENTS), ("evidence", "relevance", LEVELS), ("evidence", "rigour", LEVELS)]
-    with open(root / "schema" / "codebook.csv", "a", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        for table, field, codes in book:
-            for code in codes:
-                w.writerow([table, field, code, code.replace("_", " ").capitalize(), f"{field} {code}"])
+    header, codebook = read_csv(root / "schema" / "codebook.csv")
+    codebook = [r for r in codebook if r[0] not in ("theories", "evidence")]
+    codebook += [[table, field, code, code.replace("_", " ").capitalize(), f"{field} {code}"]
+                 for table, field, codes in book for code in codes]
+    write_csv(root / "schema" / "codebook.csv", header, codebook)
 
 
 THEORIES = [

@@ -167,7 +167,9 @@ def test_sections_anchors_and_ids(bundled):
     ids = [a["id"] for _, a in page.tags if a.get("id")]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
     toc = re.findall(r'<li><a href="#([^"]+)">', html)
-    assert toc == ["overview", "prisma", "characteristics", "figures", "agreement", "quality"]  # no realist layer
+    review = Review.open(bundled[0])
+    realist = ["theories"] if review.has("theories") and review.has("evidence") else []
+    assert toc == ["overview", "prisma", "characteristics", "figures", *realist, "agreement", "quality"]
     for anchor in toc:
         assert f'<section id="{anchor}"' in html
     for _, attrs in page.tags:  # every in-page link points at an element of the page
@@ -202,10 +204,12 @@ def test_provenance_hashes_every_source_file(bundled):
         assert hashes[rel] == hashlib.sha256((root / rel).read_bytes()).hexdigest(), rel
     assert f'<p class="build-time">Report built {WHEN} by cmokit' in html
     assert '<span class="status-ok">Passed</span>' in html
-    problems = table_rows(html, "problems")
-    assert [(p[0], p[1], p[2], p[3]) for p in problems] == [
-        ("warning", "inclusion.mh_outcome", "extract/consensus/studies.csv", "14"),
-        ("warning", "inclusion.mh_outcome", "extract/consensus/studies.csv", "34")]
+    problems = [tuple(p[:4]) for p in table_rows(html, "problems")]
+    report = validate_review(root)
+    assert report.errors == [] and problems == sorted(
+        ((p.severity, p.rule, p.path or "", str(p.line or "")) for p in report.problems),
+        key=lambda p: (p[0], p[2], p[3] == "", int(p[3] or 0), p[1]))
+    assert ("warning", "inclusion.mh_outcome", "extract/consensus/studies.csv", "14") in problems
 
 
 def test_characteristics_tables_are_the_paper_tables(bundled):
@@ -236,6 +240,39 @@ def test_prisma_diagram_shows_nr_boxes_honestly(bundled):
     body = table_rows(part, "prisma-boxes")
     assert ["New studies included in review", "33", "NA", "Thirty-three studies were included [32-64].",
             "Results"] == body[-2][:5]
+
+
+def test_prisma_layout_of_an_updated_review_with_other_methods():
+    import xml.etree.ElementTree as ET
+
+    from cmokit.presentation.prisma import Box, Flow, render_flow
+
+    counts = {"previous_studies": 10, "previous_reports": 12, "database_results": 1200, "register_results": 30,
+              "duplicates": 230, "records_screened": 1000, "records_excluded": 900, "dbr_sought_reports": 100,
+              "dbr_notretrieved_reports": 4, "dbr_assessed": 96, "dbr_excluded": 63, "website_results": 20,
+              "citations_results": 15, "other_sought_reports": 35, "other_notretrieved_reports": None,
+              "other_assessed": 30, "other_excluded": 28, "new_studies": 35, "new_reports": 35, "total_studies": 45,
+              "total_reports": 47}
+    flow = Flow({k: Box(k, n, "" if n is not None else "NR", "wrong population, 1040; no outcome, 23"
+                        if k == "dbr_excluded" else "NA", "", "", "") for k, n in counts.items()}, {})
+    root = ET.fromstring(render_flow(flow))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    boxes = {g.get("data-box"): g for g in root.iterfind(".//s:g", ns) if g.get("data-box")}
+    assert set(boxes) == {"previous_studies previous_reports", "database_results register_results", "duplicates",
+                          "records_screened", "records_excluded", "dbr_sought_reports", "dbr_notretrieved_reports",
+                          "dbr_assessed", "dbr_excluded", "website_results citations_results", "other_sought_reports",
+                          "other_notretrieved_reports", "other_assessed", "other_excluded", "new_studies new_reports",
+                          "total_studies total_reports"}
+    assert boxes["other_notretrieved_reports"].get("class") == "box box-missing"  # NR: dashed
+    assert boxes["database_results register_results"].get("data-n") == "1,200 30"
+    text = " ".join("".join(t.itertext()) for t in boxes["dbr_excluded"].iterfind(".//s:text", ns))
+    assert "wrong population (n = 1,040)" in text and "no outcome (n = 23)" in text
+    heads = ["".join(t.itertext()) for t in root.iterfind(".//s:text[@class='column-head']", ns)]
+    assert heads == ["Identification of new studies via databases and registers",
+                     "Identification of new studies via other methods", "Previous studies"]
+    # arrows: 4 down + 4 right (databases), 2 down + 2 right (other methods), other -> new studies, previous and
+    # new studies -> total
+    assert len(root.findall(".//s:polygon", ns)) == 15
 
 
 def test_figures_and_the_mmat_summary(bundled):
@@ -270,8 +307,8 @@ def test_data_quality_counts_missing_values_and_lists_the_notes(bundled):
         assert int(missing[f"{table}.{fld}"][head]) == sum(r[fld] == code for r in data), (table, fld)
         assert int(missing[f"{table}.{fld}"]["Rows"]) == len(data)
     notes = table_rows(html, "quality-notes")
-    expected = [(t, r["notes"]) for t in ("studies", "cmo", "measures", "appraisal", "prisma")
-                for r in rows(root / f"extract/consensus/{t}.csv") if r.get("notes", "") not in ("", "NR", "NA")]
+    tables = [r for r in Review.open(root).data_resources if "notes" in r.field_names]
+    expected = [(t.name, r["notes"]) for t in tables for r in rows(t.path) if r["notes"] not in ("", "NR", "NA")]
     assert sorted((n[0], n[2]) for n in notes) == sorted(expected) and expected
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cmokit.core.errors import CmokitError
 from cmokit.package.model import Review
-from cmokit.presentation.svg import Svg, wrap
+from cmokit.presentation.svg import Svg, text_width, wrap
 from cmokit.synthesis.database import MISSING_SCHEMA, connect_readonly
 
 RESOURCE = "prisma"
@@ -237,6 +237,7 @@ def render_flow(flow: Flow, title: str = "PRISMA 2020 flow diagram") -> str:
     n_cols = max(col + span for col, span, _ in heads)
     wrapped = {id(c): [(t, bold) for text, bold in c.lines for t in _wrap(text)] for c in cells}
     heights = [max([LINE * len(wrapped[id(c)]) + 16 for c in cells if c.row == r] + [0]) for r in range(n_rows)]
+    heights[0] = max(heights[0], text_width("Identification", SIZE) + 16)  # room for the phase's rotated label
     x0 = PAD + PHASE_W + 10
     col_x = [x0 + i * (BOX_W + GAP_X) for i in range(n_cols)]
     head_h = 44.0
