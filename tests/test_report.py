@@ -423,6 +423,9 @@ def test_theories_with_lineage_and_evidence(realist):
     assert [r[0] for r in body] == ["Supports", "Refutes"] and len(body) == len(evidence)
     assert [r[5] for r in body] == ["regular visits built trust", "no change in support"]
     assert body[1][4] == "NR"  # rigour not reported
+    glance = {r[0]: r for r in table_rows(part, "theories-summary")}
+    assert list(glance) == ["T1", "T3", "T2"]  # by kind in the codebook's order, then id
+    assert glance["T3"][2:] == ["Demi regularity", "Contested", "1", "1", "0", "0"]
 
 
 def test_agreement_comes_from_the_last_compare(realist):

@@ -76,8 +76,16 @@ def theories(review: Review, db: Db, max_rows: int) -> dict[str, Any] | None:
         if th.values.get("refines", "") in all_theories:
             all_theories[th.values["refines"]].refined_by.append((th.theory_id, label[th.theory_id]))
     _evidence(review, db, all_theories, max_rows)
-    shown = list(all_theories.values())[:max_rows]
-    return {"theories": shown, "total": len(all_theories), "judgements": _judgement_labels(review)}
+    kinds = {code: i for i, code in enumerate(labels.get("kind", {}))}  # programme theories first, as the codebook
+    ordered = sorted(all_theories.values(), key=lambda t: (kinds.get(t.values.get("kind", ""), len(kinds)),
+                                                             t.theory_id))
+    judgements = _judgement_labels(review)
+    summary = TableView("theories-summary", "The theories at a glance (evidence rows by judgement)",
+                        ["Theory", "Label", "Kind", "Status", *judgements.values()],
+                        [[t.theory_id, t.values.get("label", ""), t.values.get("kind_label", ""),
+                          t.values.get("status_label", ""), *[str(t.counts.get(j, 0)) for j in judgements]]
+                         for t in ordered[:max_rows]], len(ordered), numeric=tuple(range(4, 4 + len(judgements))))
+    return {"theories": ordered[:max_rows], "total": len(ordered), "judgements": judgements, "summary": summary}
 
 
 def _judgement_labels(review: Review) -> dict[str, str]:
