@@ -552,10 +552,37 @@ def copy_other_resources(out: Path) -> None:
             shutil.copy2(ROOT / r["path"], target)
 
 
+def write_prisma(out: Path) -> None:
+    """A PRISMA flow whose boxes add up and end at the included studies (the bundled flow ends at 33)."""
+    cons = out / "extract" / "consensus"
+    if not (cons / "studies.csv").exists() or not (cons / "prisma.csv").exists():
+        return
+    n = int((pl.read_csv(cons / "studies.csv", columns=["inclusion_status"], infer_schema=False)
+             ["inclusion_status"] == "included").sum())
+    excluded = n // 2 + 7
+    reasons = [excluded // 2, excluded // 3]
+    assessed = n + excluded
+    sought = assessed + n // 20 + 1
+    screened = sought * 10
+    duplicates = screened // 4
+    register = screened // 50
+    counts = {"database_results": screened + duplicates - register, "register_results": register,
+              "duplicates": duplicates, "excluded_automatic": 0, "excluded_other": 0, "records_screened": screened,
+              "records_excluded": screened - sought, "dbr_sought_reports": sought,
+              "dbr_notretrieved_reports": sought - assessed, "dbr_assessed": assessed, "dbr_excluded": excluded,
+              "new_studies": n, "new_reports": n}
+    why = (f"wrong population, {reasons[0]}; social support not measured, {reasons[1]}; "
+           f"no mental health outcome, {excluded - sum(reasons)}")
+    rows = [{"data": k, "n": str(v), "reasons": why if k == "dbr_excluded" else "NA", "details": "NR",
+             "locator": "NR", "notes": "NA"} for k, v in counts.items()]
+    pl.DataFrame(rows).write_csv(cons / "prisma.csv", line_terminator="\n")
+
+
 def sync_package(out: Path) -> None:
     """Refresh a generated folder's descriptor, schemas, validators and queries from the repository."""
     copy_package(out)
     copy_other_resources(out)
+    write_prisma(out)
 
 
 def make_review(out: Path, studies: int = 1000, seed: int = 1, errors: int = 40) -> dict:
@@ -574,6 +601,7 @@ def make_review(out: Path, studies: int = 1000, seed: int = 1, errors: int = 40)
         df.write_csv(cons / f"{name}.csv", line_terminator="\n")
         lines[name] = physical_lines(df)
     copy_other_resources(out)
+    write_prisma(out)
     errs = [{"resource": t, "line": int(lines[t][r]), "field": f, "rule": rule, "value": v}
             for t, r, f, rule, v in injected]
     errs.sort(key=lambda e: (TABLES.index(e["resource"]), e["line"]))

@@ -42,6 +42,7 @@ def calls(out: Path) -> list[tuple[str, list[str]]]:
         ("tables", ["tables", "-b", "children", "-f", "csv", "--db", str(out / "review.duckdb")]),
         ("export", ["export", "-o", str(out / "export"), "-f", "csv", "--db", str(out / "review.duckdb")]),
         ("plot", ["plot", "evidence-map", "-o", str(out / "map.svg"), "--db", str(out / "review.duckdb")]),
+        ("report", ["report", "-o", str(out / "report.html"), "--db", str(out / "review.duckdb")]),
         ("dictionary", ["dictionary", "-o", str(out / "data-dictionary.md")]),
     ]
 

@@ -30,6 +30,7 @@ def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts
     REVIEWERS are reviewer ids (folders extract/reviewers/<id>/) or folder paths. With three or more,
     figures are pairwise and Krippendorff's alpha (nominal) is computed across all. Submissions are read by the
     same reader as `cmokit validate`: a broken file is refused with the same rule, line and fix.
+    The figures of each pair are kept in .cmokit/compare/ inside the review for `cmokit report`.
     Exit codes: 0 compared (even with conflicts, unless --fail-on-conflict), 1 conflicts with
     --fail-on-conflict or invalid submission data, 2 usage error or unreadable input.
 
@@ -51,13 +52,29 @@ def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts
     if conflicts_file is not None and len(reviewers) != 2:
         raise CmokitError("--conflicts needs exactly two reviewers (reconcile merges two); compare the others "
                           "pairwise.", rule="usage")
-    result = compare(open_review(review, package), list(reviewers))
+    rv = open_review(review, package)
+    result = compare(rv, list(reviewers))
     if conflicts_file is not None:
         target = write_conflicts(result.pairs[0], conflicts_file)
         click.echo(f"Wrote {len(result.conflicts)} conflicts to {target}", err=True)
+    data = result.to_dict()
+    _keep(rv, data)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(result), nl=False)
     if fail_on_conflict and result.conflicts:
         sys.exit(1)
+
+
+def _keep(rv, data: dict) -> None:
+    """Keep the figures for `cmokit report` (.cmokit/compare/, git-ignored); a failure only warns."""
+    from cmokit.presentation.report_agreement import save_comparison
+
+    try:
+        files = save_comparison(rv, data)
+    except OSError as exc:
+        click.echo(f"Note: the agreement figures were not kept for `cmokit report` ({exc.strerror or exc}).", err=True)
+        return
+    shown = ", ".join(str(p.relative_to(rv.root)) for p in files)
+    click.echo(f"Kept the agreement figures for `cmokit report` in {shown}.", err=True)

@@ -349,10 +349,11 @@ def read_metadata(db_path: Path) -> dict | None:
 
 
 def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *, rebuild: bool = True,
-                    notify: Any = None) -> Path:
+                    notify: Any = None, force: bool = False) -> Path:
     """The database path, rebuilt first when it is missing or any source file's hash changed.
 
-    ``notify(message)`` is called before a rebuild (the CLI prints it to stderr).
+    ``notify(message)`` is called before a rebuild (the CLI prints it to stderr); ``force`` builds over validation
+    errors (as ``cmokit build --force``).
     """
     path = resolve_db_path(review, db)
     changed = changed_sources(review, path)
@@ -362,5 +363,6 @@ def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *,
         why = "no database yet" if changed is None else "changed: " + ", ".join(changed[:5]) + (
             f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         notify(f"Building {path} ({why})...")
-    build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path)
+    build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path,
+          force=force)
     return path
