@@ -275,6 +275,7 @@ def test_the_export_can_be_filled_in_as_a_form(review, workbook, tmp_path):
     import shutil
 
     from cmokit.extraction.compare import compare
+    from cmokit.package.submission import extraction_resources
     from cmokit.validation.validate import validate_review
 
     wb = openpyxl.load_workbook(workbook)
@@ -285,8 +286,9 @@ def test_the_export_can_be_filled_in_as_a_form(review, workbook, tmp_path):
     r = copy_review(tmp_path / "review")
     (r / "extract/reviewers/alice").mkdir(parents=True)
     shutil.copy(workbook, r / "extract/reviewers/alice/alice.xlsx")
-    shutil.copytree(review / "extract/consensus", r / "extract/reviewers/bob")  # the consensus exported
-    (r / "extract/reviewers/bob/decisions.csv").unlink()
+    (r / "extract/reviewers/bob").mkdir(parents=True)  # the consensus's extraction tables, as CSV
+    for res in extraction_resources(Review.open(r)):
+        shutil.copy(review / "extract/consensus" / f"{res.name}.csv", r / "extract/reviewers/bob")
     report = validate_review(r, submission="alice")
     assert [p.rule for p in report.errors] == [] and not [p for p in report.problems if p.rule.startswith("xlsx.")]
     assert report.rows == {t: len(read_csv(review / f"extract/consensus/{t}.csv")) for t in report.rows} and \
