@@ -13,6 +13,8 @@ encoding, a dialect given as a path.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,3 +132,47 @@ def read_dialect(rd: dict, name: str) -> tuple[Dialect, list[Issue]]:
         if prop in rd:
             refuse(prop, f"'{prop}': cmokit reads one uncompressed CSV file per resource (a 'path').")
     return Dialect(**kw), issues
+
+
+def declared_encoding(data: bytes, encoding: str, problem) -> bytes:
+    """The file decoded with its declared encoding, as UTF-8; a byte that encoding cannot decode is reported."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 1].hex()
+        problem("file.encoding", f"line {line}: byte 0x{bad} is not valid {encoding}, the encoding the resource "
+                                 "declares. Save the file in that encoding, or correct the resource's 'encoding'.",
+                line=line, value=f"0x{bad}")
+        text = data.decode(encoding, errors="replace")
+    return text.lstrip("\ufeff").encode("utf-8")
+
+
+def apply_dialect(data: bytes, resource: Any) -> tuple[bytes, int]:
+    """The bytes with comment lines emptied (line numbers kept) and one header line: the dialect's header rows
+    joined, or the schema's field names when the file has no header. Returns (bytes, lines to move numbers by)."""
+    d = resource.dialect
+    lines = data.split(b"\n")
+    comment = d.comment_char.encode("utf-8") if d.comment_char is not None else None
+    for i, line in enumerate(lines):
+        if (i + 1) in d.comment_rows or (comment is not None and line.startswith(comment)):
+            lines[i] = b"\r" if line.endswith(b"\r") else b""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=d.delimiter, quotechar=d.quote_char, lineterminator="\n")
+    if not d.header:
+        writer.writerow(resource.field_names)
+        return buf.getvalue().encode("utf-8") + b"\n".join(lines), -1
+    last = max(d.header_rows)
+    rows = [next(csv.reader([lines[r - 1].decode("utf-8", errors="replace").rstrip("\r")], **d.csv_args()), [])
+            if r <= len(lines) else [] for r in d.header_rows]
+    width = max((len(r) for r in rows), default=0)
+    filled = []
+    for r in rows:  # a merged cell of a header row covers the columns to its right (the spec's "fruit" example)
+        cells, prev = [], ""
+        for i in range(width):
+            prev = r[i] if i < len(r) and r[i] != "" else prev
+            cells.append(prev)
+        filled.append(cells)
+    header = [d.header_join.join(x for x in col if x) for col in zip(*filled, strict=True)]
+    writer.writerow(header)
+    return buf.getvalue().encode("utf-8") + b"\n".join(lines[last:]), last - 1
