@@ -87,6 +87,21 @@ def prepare(frame: pl.DataFrame, resource: Resource, names: list[str], need: dic
     return out
 
 
+def key_expr(f: Field, c: pl.Expr, missing: list[str]) -> pl.Expr:
+    """The canonical key of each cell of ``c`` as a value of ``f`` (null for a missing value or an invalid cell):
+    what ``compare`` puts side by side, so that ``01`` and ``1`` agree in an integer field."""
+    import polars as pl
+
+    need = Need(key=True, checks=False)
+    if vectorised(f):
+        parts = _fast(f, c, need)
+        key = pl.when(parts["ok"]).then(parts["key"])
+    else:
+        s = _by_distinct(f, c, missing, need)
+        key = pl.when(s.struct.field("ok")).then(s.struct.field("key"))
+    return pl.when(c.is_in(missing)).then(None).otherwise(key) if missing else key
+
+
 # ------------------------------------------------------------------------------------------ vectorised forms
 
 def number_text(f: Field, c: pl.Expr, *, integer: bool) -> tuple[pl.Expr, pl.Expr]:
