@@ -35,7 +35,9 @@ def check_keys(table: Table, refs: dict[str, Table | None], *, foreign: bool = T
     out: list[Problem] = []
     cols = set(table.frame.columns)
     wanted = sorted({k for k in res.primary_key + [k for uk in res.unique_keys for k in uk]
-                     + [k for fk in res.foreign_keys for k in fk["fields"]] if k in cols})
+                     + [k for fk in res.foreign_keys for k in fk["fields"]]
+                     + [k for fk in res.foreign_keys if (fk["reference"].get("resource") or res.name) == res.name
+                        for k in fk["reference"]["fields"]] if k in cols})
     frame = keyed(table, wanted) if wanted else table.frame.filter(~pl.col(RAGGED))
     sets = [("key.primary", res.primary_key)] + [("key.unique", uk) for uk in res.unique_keys]
     for rule, key in sets:

@@ -248,7 +248,7 @@ def _fast(f: Field, c: pl.Expr, need: Need) -> dict[str, pl.Expr]:
         return out
     if t == "date":
         out["ok"] = c.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & c.str.to_date("%Y-%m-%d", strict=False) \
-            .is_not_null()
+            .is_not_null() & ~c.str.starts_with("0000")  # no year 0 (XML Schema 1.0, Python)
         out["key"] = c
         out.update(_bound_exprs(f, c.str.to_date("%Y-%m-%d", strict=False), lambda v: pl.lit(v)))
         return out
@@ -268,7 +268,7 @@ def _fast(f: Field, c: pl.Expr, need: Need) -> dict[str, pl.Expr]:
     offset = pl.when(tz.is_null() | (tz == "Z")).then(0).otherwise(
         sign * (tz.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + tz.str.slice(4, 2).cast(pl.Int64, strict=False)))
     utc = naive + pl.duration(microseconds=micro) - pl.duration(minutes=offset)
-    ok = naive.is_not_null() & (offset.abs() <= 14 * 60)
+    ok = naive.is_not_null() & (offset.abs() <= 14 * 60) & ~c.str.starts_with("0000")
     out["ok"] = ok
     if need.key:
         us = utc.dt.microsecond()
