@@ -59,9 +59,10 @@ class Case:
                 + [(v, ok, False) for v, ok in self.ambiguous.items()])
 
     def table(self) -> list[list[str]]:
+        """The data rows (a one-field case numbers its rows in a first column, so that no row is blank)."""
         if self.kind == "rows":
             return [cells for cells, _ in self.rows]
-        return [[v] for v, _, _ in self.expected()]
+        return [[str(i + 1), v] for i, (v, _, _) in enumerate(self.expected())]
 
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
@@ -92,8 +93,8 @@ def write_package(case: Case, folder: Path) -> Path:
 
 def cells(id: str, section: str, quote: str, fd: dict, valid=(), invalid=(), ambiguous=None, why="",
           **kw: Any) -> Case:
-    return Case(id, section, quote, [{"name": "v", **fd}], list(valid), list(invalid), dict(ambiguous or {}), why,
-                **kw)
+    return Case(id, section, quote, [{"name": "row", "type": "integer"}, {"name": "v", **fd}], list(valid),
+                list(invalid), dict(ambiguous or {}), why, **kw)
 
 
 def package(id: str, section: str, quote: str, fields: list[dict], data: bytes, verdict: str, **kw: Any) -> Case:
@@ -147,8 +148,9 @@ CASES: list[Case] = [
           valid=["1,5", "-0,25", "3"], invalid=["1.5", "1,5,5"]),
     cells("number/groupChar", f"{S} › number", "groupChar: A string whose value is used to group digits within the "
           "number ... A common value is \",\" e.g. \"100,000\".", {"type": "number", "groupChar": ","},
-          valid=["100,000", "1,234.5", "1234"], invalid=["1.234,5"], ambiguous={",100": False, "1,,000": False},
-          why="where a group character may stand is not said; cmokit accepts it only between digits."),
+          valid=["100,000", "1,234.5", "1234"], ambiguous={",100": False, "1,,000": False, "1.234,5": False},
+          why="where a group character may stand is not said; cmokit accepts it only between digits of the "
+              "integer part."),
     cells("number/bareNumber-false", f"{S} › number", "If false the contents of this field may contain leading "
           "and/or trailing non-numeric characters (which implementors MUST therefore strip) ... e.g. 95% or ... "
           "€95 or EUR 95.", {"type": "number", "bareNumber": False},
@@ -181,7 +183,8 @@ CASES: list[Case] = [
           "If not present, the default is string.", {"type": "list"}, valid=["value1,value2", "a", "a,,b"]),
     cells("list/integer", f"{S} › list", "A data consumer MUST process list items as it were individual values of "
           "the corresponding data type.", {"type": "list", "itemType": "integer"},
-          valid=["1,2,3", "-1", "01,2"], invalid=["1,x", "1;2", "1.5,2", "1, 2"]),
+          valid=["1,2,3", "-1", "01,2"], invalid=["1,x", "1;2", "1.5,2"], ambiguous={"1, 2": False},
+          why="an item with a space (' 2') is refused, as a spaced integer is."),
     cells("list/delimiter", f"{S} › list", "delimiter: specifies the character sequence which separates lexically "
           "represented list items.", {"type": "list", "itemType": "number", "delimiter": ";"},
           valid=["1.5;2", "3"], invalid=["1.5,2"]),
@@ -191,8 +194,9 @@ CASES: list[Case] = [
           "dates i.e. yyyy-mm-dd.", {"type": "list", "itemType": "date"},
           valid=["2024-01-01,2024-02-29"], invalid=["2024-01-01,2024-02-30", "01/02/2024"]),
     cells("list/datetme", f"{S} › list", "If present, it MUST be one of string, integer, boolean, number, datetme, "
-          "date, and time.", {"type": "list", "itemType": "datetme"}, valid=["2024-01-26T15:00:00"],
-          invalid=["2024-01-26"], ambiguous={}, why="the spec's list spells datetime 'datetme'; cmokit reads both."),
+          "date, and time.", {"type": "list", "itemType": "datetme"},
+          ambiguous={"2024-01-26T15:00:00": True, "2024-01-26": False},
+          why="the spec's list spells datetime 'datetme'; cmokit reads both spellings as datetime."),
     cells("datetime/default", f"{S} › datetime", DT_Q, {"type": "datetime"},
           valid=["2024-01-26T15:00:00", "2024-01-26T15:00:00.300-05:00", "2024-01-26T15:00:00Z",
                  "2024-02-29T23:59:59+14:00"],
@@ -265,8 +269,8 @@ CASES: list[Case] = [
           invalid=['{"type": "Point", "coordinates": [1, 2]}', "{}"]),
     cells("any", f"{S} › any", "A data consumer MUST NOT perform any processing on this field's values and MUST "
           "interpret them as it is in the data source.", {"type": "any"}, valid=["anything", "1", "{", "2024-1-5"]),
-    Case("type/absent", f"{TS} › type and format", "If type is not provided a consumer MUST utilize the any type "
-         "for the field instead of inferring it from the field's values.", [{"name": "v"}], valid=["x", "1.5", "{"]),
+    cells("type/absent", f"{TS} › type and format", "If type is not provided a consumer MUST utilize the any type "
+          "for the field instead of inferring it from the field's values.", {}, valid=["x", "1.5", "{"]),
     # ------------------------------------------------------------------------------------------ constraints
     cells("required", f"{C} › required", "Indicates whether this field cannot be null.",
           {"type": "string", "constraints": {"required": True}}, valid=["apple"], invalid=[""]),
@@ -288,8 +292,8 @@ CASES: list[Case] = [
          rows=[(["true", "2024-01-26T15:00:00+02:00"], True), (["1", "2024-01-26T13:00:00Z"], False)]),
     Case("unique/nulls", f"{C} › unique", "All the field values that are on the logical level are considered to be "
          "null values MUST be excluded from the uniqueness check (uniqueKeys; the same rule read for unique)",
-         [{"name": "v", "type": "integer", "constraints": {"unique": True}}],
-         rows=[([""], "?"), ([""], "?"), (["3"], True)], ambiguous={"": True},
+         [{"name": "row", "type": "integer"}, {"name": "v", "type": "integer", "constraints": {"unique": True}}],
+         rows=[(["1", ""], "?"), (["2", ""], "?"), (["3", "3"], True)], ambiguous={"1,": True, "2,": True},
          why="the null rule is written for uniqueKeys; cmokit applies it to unique too (SQL semantics)."),
     cells("minLength/string", f"{C} › minLength", "An integer that specifies the minimum length of a value. (The "
           "example: minLength 5, plum is too short.)", {"type": "string", "constraints": {"minLength": 5}},
@@ -459,10 +463,10 @@ CASES: list[Case] = [
          schema={"foreignKeys": [{"fields": ["parent"], "reference": {"fields": ["id"]}}]},
          rows=[(["1", ""], True), (["2", "+1"], True), (["3", "5"], False), (["4", "02"], True)]),
     Case("foreignKeys/other", f"{TS} › foreignKeys", "For referencing another data resource the resource property "
-         "MUST be provided.", [{"name": "state", "type": "string"}],
+         "MUST be provided.", [{"name": "row", "type": "integer"}, {"name": "state", "type": "string"}],
          schema={"foreignKeys": [{"fields": "state", "reference": {"resource": "states", "fields": "code"}}]},
          others=[{"name": "states", "fields": [{"name": "code", "type": "string"}], "rows": [["CA"], ["NY"]]}],
-         rows=[(["CA"], True), (["TX"], False), (["ca"], False), ([""], True)]),
+         rows=[(["1", "CA"], True), (["2", "TX"], False), (["3", "ca"], False), (["4", ""], True)]),
     Case("foreignKeys/empty-resource", f"{TS} › foreignKeys", "If the value of the foreignKey.reference.resource "
          "property is an empty string \"\" a data consumer MUST interpret it as an omited property", [
              {"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}],
@@ -574,7 +578,7 @@ CASES: list[Case] = [
             "number, datetme, date, and time.", [{"name": "v", "type": "list", "itemType": "object"}], b"v\n1\n",
             "refused"),
     package("refuse/date-format", f"{S} › date", "Supported formats: default, <PATTERN>, any",
-            [{"name": "v", "type": "date", "format": "european"}], b"v\n1\n", "refused"),
+            [{"name": "v", "type": "date", "format": "european"}], b"v\n1\n", "refused", ambiguous_verdict=True),
     package("refuse/enum-value", f"{C} › enum", "the physical representation of constraint values MAY be ... strings "
             "that are castable with the type and format rules of the field.",
             [{"name": "v", "type": "integer", "constraints": {"enum": ["one"]}}], b"v\n1\n", "refused"),
@@ -585,6 +589,8 @@ CASES: list[Case] = [
             ambiguous_verdict=True),
 ]
 AMBIGUOUS_PACKAGES = {
+    "refuse/date-format": "A pattern without any strptime directive ('european') is, to the letter, a pattern that "
+                          "matches only its own text; cmokit refuses it as a format mistake.",
     "refuse/misspelt": "The spec allows any other property on a field, so 'contraints' is legal and meaningless; "
                        "cmokit refuses a property one letter away from a Table Schema property, so that a "
                        "misspelt constraint is never skipped in silence.",

@@ -83,9 +83,9 @@ def test_scalar_reference_and_vectorised_engine_agree(tmp_path: Path) -> None:
             continue
         folder = write_package(case, tmp_path / case.id.replace("/", "_"))
         res = Review.open(folder).resource("t")
-        f = res.fields[0]
+        f = res.field("v")
         values = [v for v, _, _ in case.expected()]
-        frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+        frame = pl.DataFrame({"v": values}, schema={"v": pl.String})  # the value column alone
         out = prepare(frame, res, ["v"], {"v": Need(key=True)})
         missing = res.missing_for(f)
         for v, ok, key in zip(values, out.get_column(col("ok", "v")).to_list(),
