@@ -112,7 +112,8 @@ def table(results: list[dict]) -> str:
         lines.append(f"| {tool} | {sum(r[tool] == r['spec'] for r in defined)} / {len(defined)} | "
                      f"{sum(r[tool] == r['spec'] for r in pk)} / {len(pk)} |")
     lines += ["", "Every disagreement (with the spec, or between the two tools on an ambiguous value):", "",
-              "| case | value | spec | cmokit | frictionless | classification |", "| --- | --- | --- | --- | --- | --- |"]
+              "| case | value | spec | cmokit | frictionless | classification |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c = classify(r)
         if c is None:
