@@ -52,17 +52,22 @@ class Invalid(ValueError):
     """The text is not a value of the field's type and format (the message says why)."""
 
 
+def bare_core(f: Field, *, integer: bool) -> str:
+    """The regular expression of the number inside a cell when ``bareNumber`` is false: from the first digit (with
+    a sign and a decimal character just before it) to the last digit; the text around it is stripped."""
+    dc = "" if integer else f"(?:{re.escape(f.decimal_char)})?"
+    return rf"[+-]?{dc}[0-9](?:.*[0-9])?"
+
+
 def _number_text(f: Field, text: str, *, integer: bool) -> str:
     """The bare number in ``text`` after the field's bareNumber, groupChar and decimalChar (standard form)."""
     s = text
     dc = "" if integer else re.escape(f.decimal_char)
     if not f.bare_number:
-        g = re.escape(f.group_char) if f.group_char else ""
-        m = re.match(rf"^\D*?([+-]?(?:[0-9][0-9{g}]*(?:{dc}[0-9]*)?|{dc}[0-9]+)(?:[eE][+-]?[0-9]+)?)\D*$"
-                     if dc else rf"^\D*?([+-]?[0-9][0-9{g}]*)\D*$", s)
+        m = re.search(bare_core(f, integer=integer), s)
         if not m:
             raise Invalid("no number in it")
-        s = m.group(1)
+        s = m.group(0)
     if f.group_char:
         g = re.escape(f.group_char)
         if not re.match(rf"^[+-]?(?:[0-9]+(?:{g}[0-9]+)*)?(?:{dc}[0-9]*)?(?:[eE][+-]?[0-9]+)?$" if dc else

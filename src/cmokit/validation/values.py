@@ -115,9 +115,7 @@ def number_text(f: Field, c: pl.Expr, *, integer: bool) -> tuple[pl.Expr, pl.Exp
     dc = "" if integer else re.escape(f.decimal_char)
     g = re.escape(f.group_char) if f.group_char else ""
     if not f.bare_number:
-        rx = (rf"^\D*?([+-]?(?:[0-9][0-9{g}]*(?:{dc}[0-9]*)?|{dc}[0-9]+)(?:[eE][+-]?[0-9]+)?)\D*$" if dc
-              else rf"^\D*?([+-]?[0-9][0-9{g}]*)\D*$")
-        s = c.str.extract(rx, 1)
+        s = c.str.extract(scalar.bare_core(f, integer=integer), 0)
         ok = s.is_not_null()
     if f.group_char:
         rx = (rf"^[+-]?(?:[0-9]+(?:{g}[0-9]+)*)?(?:{dc}[0-9]*)?(?:[eE][+-]?[0-9]+)?$" if dc
@@ -131,12 +129,12 @@ def number_text(f: Field, c: pl.Expr, *, integer: bool) -> tuple[pl.Expr, pl.Exp
 
 
 def integer_key(s: pl.Expr) -> pl.Expr:
+    """Canonical text of a valid integer: no ``+``, no leading zeros, ``0`` for zero (string operations only)."""
     import polars as pl
 
-    parts = s.str.extract_groups(r"^([+-]?)0*([0-9]+)$")
-    sign, digits = parts.struct.field("1"), parts.struct.field("2")
-    return pl.when(digits == "0").then(pl.lit("0")).otherwise(
-        pl.when(sign == "-").then(pl.lit("-")).otherwise(pl.lit("")) + digits)
+    neg = s.str.starts_with("-")
+    digits = pl.when(neg).then(s.str.slice(1)).otherwise(s.str.strip_prefix("+")).str.strip_chars_start("0")
+    return pl.when(digits == "").then(pl.lit("0")).when(neg).then(pl.lit("-") + digits).otherwise(digits)
 
 
 def number_key(s: pl.Expr) -> pl.Expr:
@@ -257,18 +255,21 @@ def _fast(f: Field, c: pl.Expr, need: Need) -> dict[str, pl.Expr]:
         out["key"] = c
         out.update(_bound_exprs(f, c, lambda v: v.replace(tzinfo=None).isoformat()))
         return out
-    # datetime, default format
-    p = c.str.extract_groups(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
-                             r"(?:\.([0-9]+))?(Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])?$")
-    day, hh, mm, ss, frac, tz = (p.struct.field(str(i)) for i in range(1, 7))
-    naive = (day + pl.lit(" ") + hh + pl.lit(":") + mm + pl.lit(":") + ss).str.to_datetime(
-        "%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    # datetime, default format: the form by one regular expression; the value from fixed positions
+    form = c.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
+                          r"(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])?$")
+    naive = c.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
+    rest = c.str.slice(19)
+    frac = pl.when(rest.str.starts_with(".")).then(rest.str.slice(1, 6).str.extract(r"^([0-9]*)", 1))
     micro = (frac.fill_null("") + pl.lit("000000")).str.slice(0, 6).cast(pl.Int64, strict=False).fill_null(0)
+    tz = pl.when(rest.str.ends_with("Z")).then(pl.lit("Z")).when(rest.str.len_chars() >= 6).then(
+        rest.str.slice(-6)).otherwise(None)
+    tz = pl.when(tz.str.contains(r"^(?:Z|[+-][0-9]{2}:[0-9]{2})$")).then(tz)
     sign = pl.when(tz.str.starts_with("-")).then(-1).otherwise(1)
     offset = pl.when(tz.is_null() | (tz == "Z")).then(0).otherwise(
         sign * (tz.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + tz.str.slice(4, 2).cast(pl.Int64, strict=False)))
     utc = naive + pl.duration(microseconds=micro) - pl.duration(minutes=offset)
-    ok = naive.is_not_null() & (offset.abs() <= 14 * 60) & ~c.str.starts_with("0000")
+    ok = form & naive.is_not_null() & (offset.abs() <= 14 * 60) & ~c.str.starts_with("0000")
     out["ok"] = ok
     if need.key:
         us = utc.dt.microsecond()
