@@ -65,6 +65,7 @@ def prepare(frame: pl.DataFrame, resource: Resource, names: list[str], need: dic
     import polars as pl
 
     exprs: list[pl.Expr] = []
+    staged: list[pl.Expr] = []
     structs: list[str] = []
     for name in names:
         f = resource.field(name)
@@ -73,13 +74,22 @@ def prepare(frame: pl.DataFrame, resource: Resource, names: list[str], need: dic
         c = pl.col(name)
         present = ~c.is_in(missing) if missing else pl.lit(True)
         if vectorised(f):
-            parts = _fast(f, c, n)
+            if f.type in ("integer", "number"):  # stage the number's text and float once for all its checks
+                std, lexical = _numeric_text(f, c)
+                staged += [std.alias(col("std", name)), lexical.alias(col("lex", name)),
+                           std.cast(pl.Float64, strict=False).alias(col("f64", name))]
+                parts = _numeric(f, pl.col(col("std", name)), pl.col(col("lex", name)), pl.col(col("f64", name)), n)
+            else:
+                parts = _fast(f, c, n)
             for kind, e in parts.items():
                 exprs.append(pl.when(present).then(e).otherwise(None).alias(col(kind, name)))
         else:
             exprs.append(_by_distinct(f, c, missing, n).alias(col("s", name)))
             structs.append(name)
-    out = frame.with_columns(exprs) if exprs else frame
+    out = frame.with_columns(staged) if staged else frame
+    out = out.with_columns(exprs) if exprs else out
+    if staged:
+        out = out.drop([e.meta.output_name() for e in staged])
     for name in structs:
         s = col("s", name)
         fields = out.schema[s].fields  # type: ignore[attr-defined]
@@ -154,38 +164,28 @@ def number_key(s: pl.Expr) -> pl.Expr:
             .when(low == "-inf").then(pl.lit("-INF")).otherwise(key))
 
 
-def _exact(std: pl.Expr, f: Field, bound: Any, op: str) -> pl.Expr:
-    """True where a number (standard text) breaks ``value <op> bound``; exact: ties of the float comparison are
-    decided with Python integers/decimals over their distinct values; NaN breaks every bound."""
+def _exact(std: pl.Expr, x: pl.Expr, f: Field, bound: Any, op: str) -> pl.Expr:
+    """True where a number (standard text ``std``, its float ``x``) breaks ``value <op> bound``, exactly: the float
+    comparison decides every value not equal to the bound's float; the values that tie with it are decided with
+    Python integers/decimals, once per distinct value. NaN breaks every bound."""
     import polars as pl
 
     limit = float(bound)
     as_int = f.type == "integer"
 
-    def run(s: pl.Series) -> pl.Series:
-        x = s.cast(pl.Float64, strict=False)
-        if op == "ge":
-            bad = x < limit
-        elif op == "le":
-            bad = x > limit
-        elif op == "gt":
-            bad = x <= limit
-        else:
-            bad = x >= limit
-        bad = bad | x.is_nan()
-        tie = (x == limit) & s.is_not_null()
-        if tie.any():
-            ties = s.filter(tie).unique().to_list()
-            verdict = []
-            for t in ties:
-                v = int(t) if as_int else Decimal(t)
-                cmp = (v > bound) - (v < bound)
-                verdict.append({"ge": cmp < 0, "le": cmp > 0, "gt": cmp <= 0, "lt": cmp >= 0}[op])
-            exact = s.replace_strict(ties, verdict, default=None, return_dtype=pl.Boolean)
-            bad = pl.select(pl.when(tie).then(exact).otherwise(bad)).to_series()
-        return bad.fill_null(False)
+    def decide(s: pl.Series) -> pl.Series:
+        ties = s.drop_nulls().unique().to_list()
+        verdict = []
+        for t in ties:
+            v = int(t) if as_int else Decimal(t)
+            cmp = (v > bound) - (v < bound)
+            verdict.append({"ge": cmp < 0, "le": cmp > 0, "gt": cmp <= 0, "lt": cmp >= 0}[op])
+        return s.replace_strict(ties, verdict, default=None, return_dtype=pl.Boolean)
 
-    return std.map_batches(run, return_dtype=pl.Boolean)
+    by_float = {"ge": x < limit, "le": x > limit, "gt": x <= limit, "lt": x >= limit}[op] | x.is_nan()
+    tie = x == limit
+    exact = pl.when(tie).then(std).map_batches(decide, return_dtype=pl.Boolean)
+    return pl.when(tie).then(exact).otherwise(by_float).fill_null(False)
 
 
 def _bound_exprs(f: Field, ordered: pl.Expr, convert) -> dict[str, pl.Expr]:
@@ -219,21 +219,8 @@ def _fast(f: Field, c: pl.Expr, need: Need) -> dict[str, pl.Expr]:
             c.is_in(list(f.false_values))).then(pl.lit("false")).otherwise(None)
         return out
     if t in ("integer", "number"):
-        std, ok = number_text(f, c, integer=t == "integer")
-        if t == "integer":
-            ok = ok & std.str.contains(_INT_RE).fill_null(False)
-        else:
-            special = c.str.to_lowercase().is_in(list(scalar.SPECIAL)) if f.bare_number else pl.lit(False)
-            std = pl.when(special).then(c).otherwise(std)
-            ok = special | (ok & std.str.contains(_NUM_RE).fill_null(False))
-        out["ok"] = ok
-        if need.key:
-            out["key"] = pl.when(ok).then(integer_key(std) if t == "integer" else number_key(std))
-        if need.checks:
-            op = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
-            for b, v in bounds(f).items():
-                out[b] = pl.when(ok).then(_exact(std, f, v, op[b]))
-        return out
+        std, ok = _numeric_text(f, c)
+        return _numeric(f, std, ok, std.cast(pl.Float64, strict=False), need)
     if t == "year":
         out["ok"] = c.str.contains(r"^[0-9]{4}$")
         out["key"] = c
@@ -277,6 +264,32 @@ def _fast(f: Field, c: pl.Expr, need: Need) -> dict[str, pl.Expr]:
             pl.lit(".") + us.cast(pl.String).str.zfill(6)).otherwise(pl.lit("")) + pl.when(tz.is_not_null()).then(
             pl.lit("Z")).otherwise(pl.lit("")))
     out.update(_bound_exprs(f, utc, lambda v: pl.lit(scalar._utc(v))))
+    return out
+
+
+def _numeric_text(f: Field, c: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(standard text, lexically valid) of an integer or number column (special values of a number kept)."""
+    import polars as pl
+
+    std, ok = number_text(f, c, integer=f.type == "integer")
+    if f.type == "integer":
+        return std, ok & std.str.contains(_INT_RE).fill_null(False)
+    special = c.str.to_lowercase().is_in(list(scalar.SPECIAL)) if f.bare_number else pl.lit(False)
+    std = pl.when(special).then(c).otherwise(std)
+    return std, special | (ok & std.str.contains(_NUM_RE).fill_null(False))
+
+
+def _numeric(f: Field, std: pl.Expr, ok: pl.Expr, x: pl.Expr, need: Need) -> dict[str, pl.Expr]:
+    """Derived expressions of an integer or number field from its standard text, validity and float."""
+    import polars as pl
+
+    out = {"ok": ok}
+    if need.key:
+        out["key"] = pl.when(ok).then(integer_key(std) if f.type == "integer" else number_key(std))
+    if need.checks:
+        op = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
+        for b, v in bounds(f).items():
+            out[b] = pl.when(ok).then(_exact(std, x, f, v, op[b]))
     return out
 
 
