@@ -28,6 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
 
 FIELDS = [
     {"name": "id", "type": "integer", "constraints": {"required": True, "minimum": 1}},
@@ -81,7 +82,7 @@ def make(folder: Path, rows: int, distinct: int, seed: int = 1) -> list[tuple[in
     """Write the package; return the injected (line, field, rule)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "datapackage.json").write_text(json.dumps({"name": "every-type", "resources": [
+    (folder / "datapackage.json").write_text(json.dumps({"$schema": V2, "name": "every-type", "resources": [
         {"name": "t", "path": "t.csv", "schema": SCHEMA}]}, indent=1), encoding="utf-8")
     pools = {
         "meta": [json.dumps({"n": i, "k": "v"}) for i in range(distinct)],
