@@ -195,6 +195,8 @@ def _position(p: Any) -> bool:
 
 def _geometry(g: Any, depth: int = 0) -> str | None:
     """Why ``g`` is not a GeoJSON object (RFC 7946), or None."""
+    if depth > 32:
+        return "geometries nested more than 32 levels deep"
     if not isinstance(g, dict) or g.get("type") not in GEOJSON_TYPES:
         return f"'type' must be one of {', '.join(GEOJSON_TYPES)}"
     t = g["type"]

@@ -156,9 +156,11 @@ def number_key(s: pl.Expr) -> pl.Expr:
     digits = whole + frac.fill_null("")
     lead = digits.str.len_chars() - digits.str.strip_chars_start("0").str.len_chars()
     coeff = digits.str.strip_chars("0")
-    sci = whole.str.len_chars().cast(pl.Int64) - lead.cast(pl.Int64) - 1 + exp.cast(pl.Int64, strict=False).fill_null(0)
+    shift = pl.when(exp.is_null()).then(0).otherwise(exp.cast(pl.Int64, strict=False))  # null: beyond 64 bits
+    sci = whole.str.len_chars().cast(pl.Int64) - lead.cast(pl.Int64) - 1 + shift
     key = pl.when(coeff == "").then(pl.lit("0")).otherwise(
         pl.when(sign == "-").then(pl.lit("-")).otherwise(pl.lit("")) + coeff + pl.lit("E") + sci.cast(pl.String))
+    key = pl.coalesce(key, pl.lit("~") + s)  # an exponent too large for 64 bits: compared as written
     low = s.str.to_lowercase()
     return (pl.when(low == "nan").then(pl.lit("NaN")).when(low == "inf").then(pl.lit("INF"))
             .when(low == "-inf").then(pl.lit("-INF")).otherwise(key))
@@ -318,7 +320,7 @@ def _by_distinct(f: Field, c: pl.Expr, missing: list[str], need: Need) -> pl.Exp
     def one(text: str) -> dict[str, Any]:
         try:
             v = scalar.parse(f, text)
-        except (scalar.Invalid, ArithmeticError, ValueError):
+        except (scalar.Invalid, ArithmeticError, ValueError, TypeError, RecursionError):
             return {"ok": False}
         row: dict[str, Any] = {"ok": True, "key": scalar.key(f, v)}
         if has_len:
@@ -345,5 +347,7 @@ def reason(f: Field, text: str) -> str:
     try:
         scalar.parse(f, text)
         return ""
-    except (scalar.Invalid, ArithmeticError, ValueError) as exc:
+    except (scalar.Invalid, ArithmeticError, ValueError, TypeError) as exc:
         return str(exc)
+    except RecursionError:
+        return "nested too deeply"
