@@ -165,3 +165,12 @@ def test_every_type_has_a_duckdb_type_holding_its_logical_value(tmp_path: Path) 
     for (name, _, _, typ, value), got in zip(ALL_TYPES, row, strict=True):
         assert types[name] == typ, name
         assert got == value, (name, got)
+
+
+def test_deeply_nested_json_is_an_invalid_value_not_a_crash(tmp_path: Path) -> None:
+    deep_object = '"' + '{""a"":' * 3000 + "1" + "}" * 3000 + '"'
+    deep_shape = '"' + '{""type"":""GeometryCollection"",""geometries"":[' * 400 + "]}" * 400 + '"'
+    root = package(tmp_path / "p", [{"name": "o", "type": "object"}, {"name": "g", "type": "geojson"}],
+                   f"o,g\n{deep_object},{deep_shape}\n")
+    report = validate_review(root)
+    assert sorted((p.rule, p.line) for p in report.problems) == [("type.geojson", 2), ("type.object", 2)]
