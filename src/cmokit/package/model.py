@@ -17,30 +17,11 @@ from cmokit.core.errors import CmokitError
 from cmokit.core.problems import Problem
 from cmokit.package.dialect import Dialect
 from cmokit.package.locate import DESCRIPTOR, find_root
+from cmokit.package.spec import key_names as _names
+from cmokit.package.spec import missing_map as _missing
+from cmokit.package.spec import text_of
 
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-
-
-def text_of(value: Any) -> str:
-    """A JSON value of a schema (an enum entry, a category) as the text a CSV cell would hold."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value) if isinstance(value, float) else str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _missing(values: Any) -> dict[str, str]:
-    """``missingValues`` (strings or {value, label} objects) as {value: label}."""
-    out: dict[str, str] = {}
-    for mv in values if isinstance(values, list) else []:
-        if isinstance(mv, dict):
-            out[str(mv.get("value", ""))] = str(mv.get("label", ""))
-        else:
-            out[str(mv)] = ""
-    return out
 
 
 @dataclass(frozen=True)
@@ -278,13 +259,6 @@ class Resource:
             if f.name == name:
                 return f
         raise KeyError(name)
-
-
-def _names(value: Any) -> list[str]:
-    """A key's field list: an array of names, or one name (Table Schema v1 form)."""
-    if value is None or value == []:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []
 
 
 @dataclass

@@ -11,6 +11,7 @@ without a word (the profile allows additional properties), and that is exactly t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -279,3 +280,32 @@ def schema_issues(schema: dict) -> list[Issue]:
         out.append(Issue("schema.invalid", f"schema: {missing_values_issue(schema['missingValues'])}", None,
                          "missingValues"))
     return out
+
+
+def text_of(value: Any) -> str:
+    """A JSON value of a schema (an enum entry, a category) as the text a CSV cell would hold."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def missing_map(values: Any) -> dict[str, str]:
+    """``missingValues`` (strings or {value, label} objects) as {value: label}."""
+    out: dict[str, str] = {}
+    for mv in values if isinstance(values, list) else []:
+        if isinstance(mv, dict):
+            out[str(mv.get("value", ""))] = str(mv.get("label", ""))
+        else:
+            out[str(mv)] = ""
+    return out
+
+
+def key_names(value: Any) -> list[str]:
+    """A key's field list: an array of names, or one name (Table Schema v1 form)."""
+    if value is None or value == []:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else []

@@ -418,7 +418,7 @@ def schema_value(f: Field, v: Any) -> Any:
     with the field's type and format (then with the default format); Invalid if it is neither."""
     t = f.type
     if t == "any":
-        from cmokit.package.model import text_of
+        from cmokit.package.spec import text_of
 
         return text_of(v)
     if isinstance(v, bool):
