@@ -592,7 +592,7 @@ AMBIGUOUS_PACKAGES = {
     "refuse/date-format": "A pattern without any strptime directive ('european') is, to the letter, a pattern that "
                           "matches only its own text; cmokit refuses it as a format mistake.",
     "refuse/misspelt": "The spec allows any other property on a field, so 'contraints' is legal and meaningless; "
-                       "cmokit refuses a property one letter away from a Table Schema property, so that a "
+                       "cmokit refuses a near miss of a Table Schema property name, so that a "
                        "misspelt constraint is never skipped in silence.",
 }
 
