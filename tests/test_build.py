@@ -74,7 +74,7 @@ def test_types_follow_the_table_schema(built):
                  "AND table_name = 'studies'")
                  .fetchall())
     assert types["publication_date"] == "DATE"
-    assert types["ref_number"] == types["year"] == "INTEGER"
+    assert types["ref_number"] == types["year"] == "BIGINT"  # a Table Schema integer has no 32-bit limit
     assert types["age_min"] == "DOUBLE"
     assert types["ss_in_aims"] == "BOOLEAN"
     assert types["age_band"] == "ENUM('infants', 'children', 'adolescents')"
@@ -82,7 +82,7 @@ def test_types_follow_the_table_schema(built):
     assert types["notes"] == "VARCHAR"
     cmo = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' "
                            "AND table_name = 'cmo'").fetchall())
-    assert cmo["adverse_effect"] == "BOOLEAN" and cmo["cmo_number"] == "INTEGER"
+    assert cmo["adverse_effect"] == "BOOLEAN" and cmo["cmo_number"] == "BIGINT"
     assert con.execute("SELECT adverse_effect FROM cmo WHERE study_id = 'lachman-2017'").fetchone()[0] is True
     assert con.execute("SELECT intervention_type FROM studies WHERE study_id = 'ayton-2016'").fetchone()[0] == [
         "mentoring", "parenting"]

@@ -105,7 +105,8 @@ def _problem(path: Path, line: int | None, text: str, rule: str) -> str:
 def conflicts_resource(path: Path) -> Resource:
     """The conflicts file as a table the CSV reader can check: every column text, no missing-value codes."""
     return Resource.from_schema("conflicts", {"fields": [{"name": c, "type": "string"} for c in CONFLICT_COLUMNS],
-                                              "missingValues": []}, path=path, rel_path=str(path))
+                                              "missingValues": [], "fieldsMatch": "equal"}, path=path,
+                                rel_path=str(path))
 
 
 # Header problems of a conflicts file that do not stop reconcile: a spreadsheet may add a column; it is ignored.

@@ -3,8 +3,11 @@
 Surrounding whitespace is removed and text is put in Unicode NFC; codes (enum, boolean and multi-code fields, and
 the missing-value codes NR/NA) are compared without regard to case when the field's codes stay distinct that way,
 and are written in the codebook's case; the codes inside a multi-code field are compared as a sorted list (so order
-does not matter, but a repeated code does); numbers are compared as exact decimals (``1.50`` = ``1.5``, never
-through floating point). Free text keeps its case and inner spacing.
+does not matter, but a repeated code does); every other typed value is compared by its logical value, as
+validation reads it (:func:`cmokit.validation.values.key_expr`): ``01`` and ``1`` agree in an integer field,
+``1.50`` and ``1.5`` in a number field (exact decimals, never floating point), ``yes`` and ``1`` in a boolean
+field whose trueValues hold both, ``2024-01-26T15:00:00+02:00`` and ``2024-01-26T13:00:00Z`` in a datetime field;
+a value that is not valid is compared as text. Free text keeps its case and inner spacing.
 """
 
 from __future__ import annotations
@@ -16,9 +19,6 @@ from cmokit.package.model import Field, Resource
 
 if TYPE_CHECKING:
     import polars as pl
-
-_NUMBER_RE = r"^[+-]?[0-9]+(\.[0-9]+)?$"
-
 
 def field_kind(f: Field) -> str:
     """``coded`` (enum, boolean, multi-code) or ``text`` (everything else)."""
@@ -58,11 +58,16 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
     if cmap:
         low = base.str.to_lowercase()
         base = pl.when(low.is_in(list(cmap))).then(low.replace(cmap)).otherwise(base)
-    if f.type in ("number", "integer"):
-        canon_num = (base.str.replace(r"^\+", "").str.replace(r"^(-?)0+([0-9])", "${1}${2}")
-                     .str.replace(r"^(-?[0-9]+\.[0-9]*?)0+$", "${1}").str.replace(r"\.$", ""))
-        return base, pl.when(base.str.contains(_NUMBER_RE)).then(canon_num).otherwise(base)
+    if typed(f):
+        from cmokit.validation.values import key_expr
+
+        return base, pl.coalesce(key_expr(f, base, list(missing)), base)
     return base, base
+
+
+def typed(f: Field) -> bool:
+    """True for a field whose text is not its logical value (compared by value, not by text)."""
+    return f.type not in ("string", "any") or f.format == "uuid"
 
 
 def normalise_frame(df: pl.DataFrame, resource: Resource, compared: list[str]) -> pl.DataFrame:
@@ -116,7 +121,15 @@ def code_forms(f: Field, value: str, cmap: dict[str, str]) -> tuple[str, str]:
     if f.multiple:
         parts = [canon(p.strip()) for p in v.split(";")]
         return "; ".join(parts), "; ".join(sorted(parts))
-    return canon(v), canon(v)
+    out = canon(v)
+    if typed(f) and out not in cmap.values() or f.type == "boolean":
+        from cmokit.package import values as scalar
+
+        try:  # a typed code (an integer enum, a boolean) compares by value: 01 = 1, yes = 1 when both are true
+            return out, scalar.key(f, scalar.parse(f, out))
+        except (scalar.Invalid, ArithmeticError, ValueError):
+            pass
+    return out, out
 
 
 def normalise_text(value: str) -> str:

@@ -14,29 +14,51 @@ from pathlib import Path
 from typing import Any
 
 from cmokit.core.errors import CmokitError
+from cmokit.core.problems import Problem
+from cmokit.package.dialect import Dialect
 from cmokit.package.locate import DESCRIPTOR, find_root
+from cmokit.package.spec import key_names as _names
+from cmokit.package.spec import missing_map as _missing
+from cmokit.package.spec import text_of
 
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
 class Field:
-    """One column of a Table Schema, with its constraints unpacked."""
+    """One column of a Table Schema, with its properties and constraints unpacked.
+
+    ``enum`` and ``categories`` hold the text form of each value (``true``, ``1``); the values as written in the
+    schema stay in ``raw``. ``minimum``, ``maximum`` and the exclusive bounds are the schema's values as written
+    (a number or a string castable to the field's type). ``missing`` is the field's own ``missingValues``
+    ({value: label} pairs), None when the field uses the schema's.
+    """
 
     name: str
-    type: str
+    type: str = "any"
     description: str = ""
     required: bool = False
     unique: bool = False
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: Any = None
+    maximum: Any = None
     min_length: int | None = None
     max_length: int | None = None
     multiple: bool = False
     true_values: tuple[str, ...] = ("true", "True", "TRUE", "1")
     false_values: tuple[str, ...] = ("false", "False", "FALSE", "0")
+    format: str = "default"
+    exclusive_minimum: Any = None
+    exclusive_maximum: Any = None
+    decimal_char: str = "."
+    group_char: str | None = None
+    bare_number: bool = True
+    delimiter: str = ","
+    item_type: str = "string"
+    categories: tuple[str, ...] | None = None
+    categories_ordered: bool | None = None
+    missing: tuple[tuple[str, str], ...] | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -44,18 +66,42 @@ class Field:
         """True for a field whose values are codes from the codebook."""
         return self.enum is not None or self.multiple
 
+    @property
+    def json_schema(self) -> dict | None:
+        """The ``jsonSchema`` constraint, if any."""
+        return (self.raw.get("constraints") or {}).get("jsonSchema")
+
+    @property
+    def enum_values(self) -> list | None:
+        """The ``enum`` constraint's values as written in the schema (JSON values or strings)."""
+        return (self.raw.get("constraints") or {}).get("enum")
+
+    @property
+    def category_values(self) -> list | None:
+        """The ``categories`` values as written in the schema (the ``value`` of each {value, label} object)."""
+        cats = self.raw.get("categories")
+        if not isinstance(cats, list):
+            return None
+        return [c.get("value") if isinstance(c, dict) else c for c in cats]
+
     @classmethod
     def from_descriptor(cls, d: dict) -> Field:
+        from cmokit.package.spec import strip_fmt
+
         c = d.get("constraints", {}) or {}
         enum = c.get("enum")
+        cats = d.get("categories")
+        cat_values = [x.get("value") if isinstance(x, dict) else x for x in cats] if isinstance(cats, list) else None
+        item = d.get("itemType", "string")
+        mv = d.get("missingValues")
         return cls(
             name=d["name"],
-            type=d.get("type", "string"),
-            description=d.get("description", ""),
-            required=bool(c.get("required", False)),
-            unique=bool(c.get("unique", False)),
-            enum=tuple(str(v) for v in enum) if enum is not None else None,
-            pattern=c.get("pattern"),
+            type=d.get("type", "any"),
+            description=d.get("description", "") or "",
+            required=c.get("required", False) is True,
+            unique=c.get("unique", False) is True,
+            enum=tuple(text_of(v) for v in enum) if isinstance(enum, list) else None,
+            pattern=c.get("pattern") if isinstance(c.get("pattern"), str) else None,
             minimum=c.get("minimum"),
             maximum=c.get("maximum"),
             min_length=c.get("minLength"),
@@ -63,6 +109,17 @@ class Field:
             multiple=d.get("cmokit:codes") == "multiple",
             true_values=tuple(d.get("trueValues", cls.true_values)),
             false_values=tuple(d.get("falseValues", cls.false_values)),
+            format=strip_fmt(d.get("format", "default")) or "default",
+            exclusive_minimum=c.get("exclusiveMinimum"),
+            exclusive_maximum=c.get("exclusiveMaximum"),
+            decimal_char=d.get("decimalChar", "."),
+            group_char=d.get("groupChar"),
+            bare_number=d.get("bareNumber", True) is not False,
+            delimiter=d.get("delimiter", ","),
+            item_type="datetime" if item == "datetme" else item,
+            categories=tuple(text_of(v) for v in cat_values) if cat_values is not None else None,
+            categories_ordered=d.get("categoriesOrdered"),
+            missing=tuple(_missing(mv).items()) if isinstance(mv, list) else None,
             raw=d,
         )
 
@@ -77,9 +134,30 @@ class Field:
         return None
 
 
+class SchemaUnsupported(CmokitError):
+    """The schemas use what cmokit cannot honour, or what the spec forbids (exit 2): every such issue, listed.
+
+    ``problems`` holds one :class:`~cmokit.core.problems.Problem` per issue (rule ``schema.unsupported`` or
+    ``schema.invalid``, the schema file, the field and the property).
+    """
+
+    def __init__(self, problems: list[Problem]):
+        rule = "schema.unsupported" if any(p.rule == "schema.unsupported" for p in problems) else "schema.invalid"
+        head = problems[0]
+        more = f" (and {len(problems) - 1} more: run `cmokit validate` for the list)" if len(problems) > 1 else ""
+        super().__init__(f"{head.path}: {head.message}{more}", rule=rule, path=head.path)
+        self.problems = problems
+
+
 @dataclass
 class Resource:
-    """A tabular resource of the review: its CSV path and its schema."""
+    """A tabular resource of the review: its CSV path, its schema and how its file is written.
+
+    ``conventions``: cmokit's additions to the standard apply (the review's descriptor has a ``cmokit`` section):
+    an empty cell means "not yet extracted" (``extract.blank``) where the schema offers other missing values,
+    the ``codebook`` resource is checked against the schemas, and columns are matched by name in any order unless
+    the schema declares ``fieldsMatch``.
+    """
 
     name: str
     path: Path
@@ -89,18 +167,45 @@ class Resource:
     fields: list[Field]
     primary_key: list[str]
     foreign_keys: list[dict]
-    missing_values: dict[str, str]  # value -> label
+    missing_values: dict[str, str]  # value -> label (the schema's missingValues)
     descriptor: dict
+    unique_keys: list[list[str]] = field(default_factory=list)
+    dialect: Dialect = field(default_factory=Dialect)
+    conventions: bool = False
 
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @property
+    def fields_match(self) -> str:
+        """How the file's columns map to the fields: the schema's ``fieldsMatch``; when absent the spec's ``exact``,
+        or ``equal`` (by name, any order) in a review that uses cmokit's conventions."""
+        declared = self.schema.get("fieldsMatch")
+        if declared:
+            return declared
+        return "equal" if self.conventions else "exact"
+
+    def missing_for(self, f: Field) -> dict[str, str]:
+        """The missing values of a field: its own ``missingValues`` if it has them, else the schema's; plus the
+        dialect's ``nullSequence``."""
+        out = dict(f.missing) if f.missing is not None else dict(self.missing_values)
+        if self.dialect.null_sequence is not None:
+            out.setdefault(self.dialect.null_sequence, "null (the dialect's nullSequence)")
+        return out
+
     @classmethod
     def from_schema(cls, name: str, schema: dict, *, path: Path | None = None, rel_path: str = "",
                     schema_path: Path | None = None, descriptor: dict | None = None,
-                    shown_schema: str = DESCRIPTOR) -> Resource:
-        """A resource from a Table Schema (a dict); CmokitError (schema.invalid) when the schema is unusable."""
+                    shown_schema: str = DESCRIPTOR, conventions: bool = False) -> Resource:
+        """A resource from a Table Schema (a dict).
+
+        CmokitError (schema.invalid) when the schema is unusable; SchemaUnsupported listing every property cmokit
+        cannot honour (schema.unsupported) or the spec forbids (schema.invalid).
+        """
+        from cmokit.package.dialect import read_dialect
+        from cmokit.package.spec import schema_issues
+
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
             raise CmokitError(f"schema of resource '{name}' must be an object with a non-empty 'fields' list.",
                               rule="schema.invalid", path=shown_schema)
@@ -109,31 +214,45 @@ class Resource:
             if not isinstance(fd, dict) or not fd.get("name"):
                 raise CmokitError(f"schema of resource '{name}': every field needs a 'name'.", rule="schema.invalid",
                                   path=shown_schema)
-            fields.append(Field.from_descriptor(fd))
-        pk = schema.get("primaryKey") or []
-        pk = [pk] if isinstance(pk, str) else list(pk)
+        dialect, dialect_issues = read_dialect(descriptor or {}, name)
+        found = [Problem(rule=i.rule, message=i.message, resource=name, path=where, field=i.field, value=i.property)
+                 for where, issues in ((shown_schema, schema_issues(schema)), (DESCRIPTOR, dialect_issues))
+                 for i in issues]
+        if found:
+            raise SchemaUnsupported(found)
+        fields = [Field.from_descriptor(fd) for fd in schema["fields"]]
+        from cmokit.package.values import field_value_issues
+
+        bad = [Problem(rule="schema.invalid", message=f"field '{f.name}': {why}", resource=name, path=shown_schema,
+                       field=f.name, value=prop) for f in fields for prop, why in field_value_issues(f)]
+        if bad:
+            raise SchemaUnsupported(bad)
+        pk = _names(schema.get("primaryKey"))
         fks = []
         for fk in schema.get("foreignKeys") or []:
+            if not isinstance(fk, dict):
+                raise CmokitError(f"schema of resource '{name}': every foreign key must be an object with 'fields' "
+                                  "and 'reference'.", rule="schema.invalid", path=shown_schema)
             fk = dict(fk)
-            fk["fields"] = [fk["fields"]] if isinstance(fk.get("fields"), str) else list(fk.get("fields", []))
+            fk["fields"] = _names(fk.get("fields"))
             ref = dict(fk.get("reference") or {})
-            ref["fields"] = [ref["fields"]] if isinstance(ref.get("fields"), str) else list(ref.get("fields", []))
+            ref["fields"] = _names(ref.get("fields"))
             fk["reference"] = ref
+            if len(ref["fields"]) != len(fk["fields"]):
+                raise CmokitError(f"schema of resource '{name}': a foreign key on {fk['fields']} refers to "
+                                  f"{ref['fields']}: the two lists must have the same length.",
+                                  rule="schema.invalid", path=shown_schema)
             fks.append(fk)
-        missing: dict[str, str] = {}
-        for mv in schema.get("missingValues", [""]):
-            if isinstance(mv, dict):
-                missing[str(mv.get("value", ""))] = str(mv.get("label", ""))
-            else:
-                missing[str(mv)] = ""
+        uks = [_names(k) for k in schema.get("uniqueKeys") or []]
         names = {f.name for f in fields}
-        for key in pk + [k for fk in fks for k in fk["fields"]]:
+        for key in pk + [k for fk in fks for k in fk["fields"]] + [k for uk in uks for k in uk]:
             if key not in names:
                 raise CmokitError(f"schema of resource '{name}': key field '{key}' is not one of its fields.",
                                   rule="schema.invalid", path=shown_schema)
         return cls(name=name, path=path or Path(rel_path), rel_path=rel_path, schema_path=schema_path, schema=schema,
-                   fields=fields, primary_key=pk, foreign_keys=fks, missing_values=missing,
-                   descriptor=descriptor or {"name": name})
+                   fields=fields, primary_key=pk, foreign_keys=fks, missing_values=_missing(schema.get(
+                       "missingValues", [""])), descriptor=descriptor or {"name": name}, unique_keys=uks,
+                   dialect=dialect, conventions=conventions)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -240,8 +359,15 @@ class Review:
         root = root.resolve()
         resources = []
         seen: set[str] = set()
+        unsupported: list[Problem] = []
+        conventions = "cmokit" in descriptor
         for i, rd in enumerate(descriptor["resources"]):
-            resources.append(_resource(root, descriptor_path, i, rd, seen))
+            try:
+                resources.append(_resource(root, descriptor_path, i, rd, seen, conventions))
+            except SchemaUnsupported as exc:  # every resource's issues in one report
+                unsupported += exc.problems
+        if unsupported:
+            raise SchemaUnsupported(unsupported)
         review = cls(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources)
         for r in resources:
             for fk in r.foreign_keys:
@@ -289,7 +415,7 @@ def safe_path(root: Path, rel: Any, what: str) -> Path:
     raise CmokitError(f"{DESCRIPTOR}: {what} path '{rel}' {why}. It was not read.", rule="path.unsafe", path=DESCRIPTOR)
 
 
-def _resource(root: Path, descriptor_path: Path, i: int, rd: Any, seen: set[str]) -> Resource:
+def _resource(root: Path, descriptor_path: Path, i: int, rd: Any, seen: set[str], conventions: bool) -> Resource:
     if not isinstance(rd, dict) or not rd.get("name"):
         raise CmokitError(f"{descriptor_path.name}: resource #{i + 1} needs a 'name'.", rule="descriptor.resources",
                           path=DESCRIPTOR)
@@ -319,4 +445,5 @@ def _resource(root: Path, descriptor_path: Path, i: int, rd: Any, seen: set[str]
         except (OSError, UnicodeDecodeError) as exc:
             raise CmokitError(f"{schema}: cannot be read ({exc}).", rule="schema.json", path=schema) from None
     return Resource.from_schema(name, schema, path=path, rel_path=rel, schema_path=schema_path, descriptor=rd,
-                                shown_schema=str(rd.get("schema", DESCRIPTOR)))
+                                shown_schema=rd["schema"] if isinstance(rd.get("schema"), str) else DESCRIPTOR,
+                                conventions=conventions)

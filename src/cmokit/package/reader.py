@@ -14,11 +14,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field, replace
-from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cmokit.core.problems import Problem
+from cmokit.package.dialect import Dialect, apply_dialect, declared_encoding
+from cmokit.package.header import header_problems
 from cmokit.package.model import Resource
 
 if TYPE_CHECKING:
@@ -76,9 +77,9 @@ def read_table(resource: Resource, file: Path, shown: str, *, data: bytes | None
     ``data``: the bytes to read instead of the file's (e.g. a file whose first lines are not part of the table);
     ``first_line``: the physical line of the header in the file, so that every line number reported is the file's.
     """
-    table = _read(resource, file, shown, data)
-    if first_line != 1:
-        shift = first_line - 1
+    table, moved = _read(resource, file, shown, data)
+    if first_line != 1 or moved:
+        shift = first_line - 1 + moved
         table.problems = [replace(p, line=p.line + shift) if p.line is not None else p for p in table.problems]
         if table.frame is not None:
             import polars as pl
@@ -87,8 +88,10 @@ def read_table(resource: Resource, file: Path, shown: str, *, data: bytes | None
     return table
 
 
-def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> Table:
+def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> tuple[Table, int]:
+    """The table and how many lines its line numbers must move (a dialect's header rows or absent header)."""
     table = Table(resource=resource, path=shown)
+    dialect = resource.dialect
 
     def problem(rule: str, message: str, line: int | None = None, fld: str | None = None,
                 value: str | None = None) -> None:
@@ -99,25 +102,29 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> Ta
         data = file.read_bytes() if given is None else given
     except OSError as exc:
         problem("file.missing", f"{shown}: cannot be read ({exc.strerror or exc}).")
-        return table
+        return table, 0
+    if not dialect.utf8:  # the resource declares its encoding: decode it, then read UTF-8
+        data = declared_encoding(data, dialect.encoding or "utf-8", problem)
+        given = data
     bom = data.startswith(BOM)
     if bom:
         data = data[len(BOM):]
     if re.search(rb"[^\s]", data) is None:
         problem("file.empty", f"{shown}: the file is empty; it needs at least the header line "
                               f"({','.join(resource.field_names[:4])},...). Run `cmokit template` for a blank form.")
-        return table
+        return table, 0
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         problem("file.encoding", f"{shown}: the file is UTF-16 text (Excel's 'Unicode text'). "
-                                 "Save it as 'CSV UTF-8 (comma delimited)'.", line=1)
-        return table
+                                 "Save it as 'CSV UTF-8 (comma delimited)', or declare \"encoding\": \"utf-16\" "
+                                 "in the resource.", line=1)
+        return table, 0
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         problem("file.nul", f"{shown}, line {line}: the file contains NUL bytes, so it is not a text CSV (a "
                             "spreadsheet or a UTF-16 file saved with a .csv name?). "
                             "Save it as 'CSV UTF-8 (comma delimited)'.", line=line)
-        return table
+        return table, 0
     source: Path | bytes = file if given is None else data  # polars reads the file itself (faster) if it can
     if bom:
         source = data
@@ -126,88 +133,58 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> Ta
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 data, source = _reencode(data, problem)
-    header, header_lines = _header(data)
+    moved = 0
+    if dialect.comment_char is not None or dialect.comment_rows or not dialect.header or dialect.header_rows != (1,):
+        data, moved = apply_dialect(data, resource)
+        source = data
+    header, header_lines = _header(data, dialect)
     if not header or (len(header) == 1 and not header[0].strip() and header_lines <= 1):
         problem("file.empty", f"{shown}: no header line. The first line must name the columns "
                               f"({','.join(resource.field_names[:4])},...).", line=1)
-        return table
+        return table, moved
     names = set(resource.field_names)
     if len(header) == 1 and len(names) > 1:
-        for sep, what in ((";", "semicolons"), ("\t", "tabs")):
+        for sep, what in ((",", "commas"), (";", "semicolons"), ("\t", "tabs")):
             parts = [p.strip().strip('"') for p in header[0].split(sep)]
-            if sep in header[0] and names.intersection(parts):
+            if sep != dialect.delimiter and sep in header[0] and names.intersection(parts):
+                declared = "commas" if dialect.delimiter == "," else f"'{dialect.delimiter}'"
                 problem("file.delimiter",
-                        f"{shown}: the columns are separated by {what}, not commas (Excel with European settings "
-                        "saves CSV like this). Save it as 'CSV UTF-8 (comma delimited)', or set the list "
-                        "separator to ',' before saving.", line=1, value=header[0][:80])
-                return table
+                        f"{shown}: the columns are separated by {what}, not {declared} (Excel with European settings "
+                        "saves CSV with semicolons). Save it as 'CSV UTF-8 (comma delimited)', or set the list "
+                        "separator to ',' before saving; or declare the resource's dialect "
+                        f"({{\"delimiter\": \"{sep.encode('unicode_escape').decode()}\"}}).",
+                        line=1, value=header[0][:80])
+                if dialect.utf8 and not data.isascii():  # the same file is often not UTF-8 either: say it now
+                    try:
+                        data.decode("utf-8")
+                    except UnicodeDecodeError:
+                        _reencode(data, problem)
+                return table, moved
     table.header = header
-    keep = _header_problems(header, resource, problem)
-    table.frame = _records(data, source, header, header_lines, keep, problem)
-    return table
+    keep = header_problems(header, resource, problem)
+    table.frame = _records(data, source, header, header_lines, keep, problem, dialect)
+    return table, moved
 
 
-def _header(data: bytes) -> tuple[list[str], int]:
+def _header(data: bytes, dialect: Dialect) -> tuple[list[str], int]:
     """The header record and the number of physical lines it spans."""
+    quote = dialect.quote_char.encode("utf-8")
     end = 0
     # the header rarely holds quoted newlines; take enough bytes for it
     for _ in range(64):
         nxt = data.find(b"\n", end)
         end = len(data) if nxt < 0 else nxt + 1
         chunk = data[:end]
-        if chunk.count(b'"') % 2 == 0 or end >= len(data):
+        if chunk.count(quote) % 2 == 0 or end >= len(data):
             break
     text = data[:end].decode("utf-8", errors="replace")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv.reader(io.StringIO(text, newline=""), **dialect.csv_args()))
     if not rows:
         return [], 0
     return rows[0], max(1, text.count("\n"))
 
 
-def _header_problems(header: list[str], resource: Resource, problem) -> dict[int, str]:
-    """Report header problems; return {column position: schema field} for the columns to check."""
-    names = resource.field_names
-    by_fold = {n.strip().lower(): n for n in names}
-    keep: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    suggested: dict[str, str] = {}
-    for i, h in enumerate(header):
-        col = i + 1
-        if not h.strip():
-            problem("header.blank", f"column {col} has no name in the header. Name it (or delete the column if it "
-                                    "is empty).", 1, None, h)
-            continue
-        if h in seen:
-            problem("header.duplicate", f"column {col} '{h}' repeats column {seen[h] + 1}. Keep one column per field "
-                                        "(merge or delete the copy).", 1, h, h)
-            continue
-        seen[h] = i
-        if h in names:
-            keep[i] = h
-            continue
-        fold = by_fold.get(h.strip().lower())
-        if fold is not None and fold not in header:
-            suggested[fold] = h
-            hint = f"did you mean '{fold}'? Rename the column exactly '{fold}' (names are case-sensitive, no spaces)."
-        else:
-            close = get_close_matches(h, [n for n in names if n not in header], n=1, cutoff=0.75)
-            if close:
-                suggested[close[0]] = h
-                hint = f"did you mean '{close[0]}'? Rename the column."
-            else:
-                hint = f"it is not a field of {resource.name}. Delete it, or add the field to the schema first."
-        problem("header.extra", f"column {col} '{h}': {hint}", 1, h, h)
-    for n in names:
-        if n not in seen:
-            if n in suggested:
-                msg = f"the column '{n}' is missing; the header has '{suggested[n]}' instead: rename it '{n}'."
-            else:
-                msg = f"the column '{n}' is missing from the header. Add it (columns may be in any order)."
-            problem("header.missing", msg, 1, n, None)
-    return keep
-
-
-def _scan(data: bytes) -> tuple[list[int], list[int], list[bool], bool]:
+def _scan(data: bytes, sep: int = 44, quote: int = 34) -> tuple[list[int], list[int], list[bool], bool]:
     """Per record (header included): first physical line, number of cells, blank line; and whether a quote is
     left open at the end of the file.
 
@@ -225,7 +202,7 @@ def _scan(data: bytes) -> tuple[list[int], list[int], list[bool], bool]:
     pending = 0
     for s in range(0, n, CHUNK):
         a = arr[s:s + CHUNK]
-        par = np.bitwise_xor.accumulate((a == 34).view(np.uint8))
+        par = np.bitwise_xor.accumulate((a == quote).view(np.uint8))
         if carry:
             par ^= 1
         carry = int(par[-1])
@@ -233,7 +210,7 @@ def _scan(data: bytes) -> tuple[list[int], list[int], list[bool], bool]:
         is_nl = a == 10
         nl_all.append(np.flatnonzero(is_nl) + s)
         nl = np.flatnonzero(is_nl & out)
-        cm = np.flatnonzero((a == 44) & out)
+        cm = np.flatnonzero((a == sep) & out)
         if nl.size:
             k = np.searchsorted(cm, nl)
             per = np.diff(k, prepend=0)
@@ -258,7 +235,7 @@ def _scan(data: bytes) -> tuple[list[int], list[int], list[bool], bool]:
 
 
 def _records(data: bytes, source: Path | bytes, header: list[str], header_lines: int, keep: dict[int, str],
-             problem) -> pl.DataFrame:
+             problem, dialect: Dialect) -> pl.DataFrame:
     """The data records as a frame of strings, with physical lines; report ragged records.
 
     Fast path: polars reads the file; the line of record i is ``1 + header lines + i + newlines inside the cells
@@ -270,11 +247,11 @@ def _records(data: bytes, source: Path | bytes, header: list[str], header_lines:
 
     width = len(header)
     positional = [f"c{i}" for i in range(width)]
-    frame = _fast(data, source, width, header_lines, positional)
+    frame = None if dialect.python_only else _fast(data, source, width, header_lines, positional, dialect)
     if frame is None:
-        frame = _scanned(data, width, header_lines, positional)
+        frame = _scanned(data, width, header_lines, positional, dialect)
     if isinstance(frame, str):  # polars found invalid UTF-8 that the cheap check let through
-        return _records(*_reencode(data, problem), header, header_lines, keep, problem)
+        return _records(*_reencode(data, problem), header, header_lines, keep, problem, dialect)
     frame = frame.select([pl.col(f"c{i}").fill_null("").alias(name) for i, name in keep.items()]
                          + [pl.col(LINE), pl.col(RAGGED), pl.col("__cells")])
     open_quote = frame.height and frame.get_column("__cells")[-1] == -1
@@ -307,13 +284,13 @@ def _reencode(data: bytes, problem) -> tuple[bytes, bytes]:
 
 
 def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
-          positional: list[str]) -> pl.DataFrame | str | None:
+          positional: list[str], dialect: Dialect) -> pl.DataFrame | str | None:
     """polars read + line numbers from embedded newlines; None when the exact scan is needed."""
     import polars as pl
 
     try:
         frame = pl.read_csv(source, has_header=True, new_columns=positional, infer_schema=False, raise_if_empty=False,
-                            quote_char='"')
+                            quote_char=dialect.quote_char, separator=dialect.delimiter)
     except Exception as exc:  # noqa: BLE001 - long records, unclosed quotes, bad UTF-8...
         return "utf8" if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower() else None
     if frame.width != width:
@@ -337,7 +314,7 @@ def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
     if cand:
         if len(cand) > 5000:
             return None
-        cells = _recount(data, cand, frame)
+        cells = _recount(data, cand, frame, dialect)
     frame = frame.drop("__emb")
     counts = pl.col(LINE).replace_strict(list(cells), list(cells.values()), default=width, return_dtype=pl.Int64) \
         if cells else pl.lit(width, pl.Int64)
@@ -347,7 +324,7 @@ def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
     return frame.filter(~blank) if blank.any() else frame
 
 
-def _recount(data: bytes, cand: list[int], frame: pl.DataFrame) -> dict[int, int]:
+def _recount(data: bytes, cand: list[int], frame: pl.DataFrame, dialect: Dialect) -> dict[int, int]:
     """Cells of the records starting at the physical lines ``cand`` (0 for a blank line), read with the csv module."""
     import numpy as np
 
@@ -358,32 +335,34 @@ def _recount(data: bytes, cand: list[int], frame: pl.DataFrame) -> dict[int, int
         off = int(starts[line - 1])
         nxt = data.find(b"\n", off)
         chunk = data[off:len(data) if nxt < 0 else nxt + 1]
-        while chunk.count(b'"') % 2 and nxt >= 0:
+        while chunk.count(dialect.quote_char.encode("utf-8")) % 2 and nxt >= 0:
             nxt = data.find(b"\n", nxt + 1)
             chunk = data[off:len(data) if nxt < 0 else nxt + 1]
         text = chunk.decode("utf-8", errors="replace")
-        row = next(csv.reader(io.StringIO(text, newline="")), [])
+        row = next(csv.reader(io.StringIO(text, newline=""), **dialect.csv_args()), [])
         out[line] = len(row) if row and (len(row) > 1 or row[0].strip()) else 0
     return out
 
 
-def _scanned(data: bytes, width: int, header_lines: int, positional: list[str]) -> pl.DataFrame:
+def _scanned(data: bytes, width: int, header_lines: int, positional: list[str], dialect: Dialect) -> pl.DataFrame:
     """Exact path: vectorised scan for lines and cell counts, polars (or the csv module) for the cells."""
     import polars as pl
 
     frame = None
-    lines, counts, blank, open_quote = _scan(data)
-    if lines and counts[0] == width and not open_quote:
+    sep, quote = ord(dialect.delimiter), ord(dialect.quote_char)
+    lines, counts, blank, open_quote = _scan(data, sep, quote) if not dialect.python_only else ([], [], [], False)
+    if lines and counts[0] == width and not open_quote and sep < 128 and quote < 128:
         lines, counts, blank = lines[1:], counts[1:], blank[1:]
         try:
             frame = pl.read_csv(data, has_header=True, new_columns=positional, infer_schema=False,
-                                truncate_ragged_lines=True, raise_if_empty=False, quote_char='"')
+                                truncate_ragged_lines=True, raise_if_empty=False, quote_char=dialect.quote_char,
+                                separator=dialect.delimiter)
         except Exception:  # noqa: BLE001 - polars refuses what the csv module can still read
             frame = None
         if frame is not None and (frame.width != width or frame.height != len(lines)):
             frame = None
     if frame is None:
-        cols, lines, counts, blank, open_quote = _slow(data, width, header_lines)
+        cols, lines, counts, blank, open_quote = _slow(data, width, header_lines, dialect)
         frame = pl.DataFrame({c: cols[i] for i, c in enumerate(positional)}, schema={c: pl.String for c in positional})
     cells = [-1 if open_quote and i == len(counts) - 1 else (0 if b else c)
              for i, (c, b) in enumerate(zip(counts, blank, strict=True))]
@@ -392,12 +371,12 @@ def _scanned(data: bytes, width: int, header_lines: int, positional: list[str]) 
     return frame.filter(pl.col("__cells") != 0)
 
 
-def _slow(data: bytes, width: int, header_lines: int
+def _slow(data: bytes, width: int, header_lines: int, dialect: Dialect
           ) -> tuple[list[list[str]], list[int], list[int], list[bool], bool]:
     """Authoritative but slower read with the csv module: cells, first line, cell count, blank flag per record,
     and whether the last record ends inside an unclosed quote."""
     text = data.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), **dialect.csv_args())
     cols: list[list[str]] = [[] for _ in range(width)]
     lines: list[int] = []
     counts: list[int] = []
@@ -421,12 +400,12 @@ def _slow(data: bytes, width: int, header_lines: int
     # a quote left open: an odd number of quotes in the file, and the last record does not parse strictly
     # (a stray quote inside an unquoted cell, 5" tall, is read as a literal, as Excel does)
     open_quote = False
-    if lines and _scan(data)[3]:
+    if lines and not dialect.python_only and _scan(data, ord(dialect.delimiter), ord(dialect.quote_char))[3]:
         buf = io.StringIO(text, newline="")
         for _ in range(lines[-1] - 1):
             buf.readline()
         try:
-            for _ in csv.reader(buf, strict=True):
+            for _ in csv.reader(buf, strict=True, **dialect.csv_args()):
                 pass
         except csv.Error:
             open_quote = True

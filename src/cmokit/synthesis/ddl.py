@@ -1,7 +1,12 @@
 """DuckDB DDL derived from the Table Schemas: column types, casts from the CSV's text, checks, keys.
 
-``date`` -> DATE, ``integer`` -> INTEGER, ``number`` -> DOUBLE, ``boolean`` (yes/no) -> BOOLEAN, a coded string ->
-an ENUM type of its codes, a multi-code field -> a list of that ENUM (a list of codes), other strings -> VARCHAR.
+Every Table Schema type has a DuckDB type: ``string`` -> VARCHAR (``uuid`` -> UUID, ``binary`` -> BLOB, a coded
+string -> an ENUM type of its codes, a multi-code field -> a list of that ENUM), ``integer`` -> BIGINT (HUGEINT when
+a bound needs more than 64 bits), ``number`` -> DOUBLE (after decimalChar, groupChar and bareNumber), ``boolean`` ->
+BOOLEAN, ``date`` -> DATE, ``time`` -> TIME, ``datetime`` -> TIMESTAMP (in UTC when the value has an offset),
+``year`` -> INTEGER, ``yearmonth`` -> DATE (the first day of the month), ``duration`` -> INTERVAL, ``object``,
+``array`` and ``geojson`` -> JSON, ``geopoint`` -> STRUCT(lon DOUBLE, lat DOUBLE), ``list`` -> a list of its item
+type, ``any`` -> VARCHAR; a date, time or datetime of format ``any`` stays VARCHAR, as written.
 ``required``, ``minimum``/``maximum``, ``pattern`` and lengths become NOT NULL and CHECK constraints, ``unique`` a
 unique index, ``primaryKey`` and ``foreignKeys`` PRIMARY KEY and FOREIGN KEY constraints. A typed column holds NULL
 for every missing value of the schema (``""`` not yet extracted, ``NR`` not reported, ``NA`` not applicable); the
@@ -28,23 +33,102 @@ def enum_type_name(resource: Resource, f: Field) -> str:
     return f"{resource.name}__{f.name}"
 
 
+LIST_ITEM = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+             "time": "TIME", "datetime": "TIMESTAMP"}
+TYPES = {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "datetime": "TIMESTAMP",
+         "time": "TIME", "year": "INTEGER", "yearmonth": "DATE", "duration": "INTERVAL", "object": "JSON",
+         "array": "JSON", "geojson": "JSON", "geopoint": "STRUCT(lon DOUBLE, lat DOUBLE)", "any": "VARCHAR"}
+DURATION_SQL = (r"^(-)?P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?"
+                r"(?:([0-9]+(?:\.[0-9]+)?)S)?)?$")
+
+
 def column_type(resource: Resource, f: Field) -> str:
     """The DuckDB type of a field (see the module docstring)."""
     if f.type == "string" and f.codes() is not None:
         return q(enum_type_name(resource, f)) + ("[]" if f.multiple else "")
     if f.type == "string" and f.multiple:
         return "VARCHAR[]"
-    return {"integer": "INTEGER", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-            "datetime": "TIMESTAMP", "time": "TIME", "year": "INTEGER"}.get(f.type, "VARCHAR")
+    if f.type == "string":
+        return {"uuid": "UUID", "binary": "BLOB"}.get(f.format, "VARCHAR")
+    if f.type in ("date", "time", "datetime") and f.format == "any":
+        return "VARCHAR"  # "any" form: kept as written (no SQL parser reads every form)
+    if f.type == "list":
+        return LIST_ITEM.get(f.item_type, "VARCHAR") + "[]"
+    if f.type == "integer" and any(_outside_int64(b) for b in (f.minimum, f.maximum, f.exclusive_minimum,
+                                                                f.exclusive_maximum)):
+        return "HUGEINT"
+    return TYPES.get(f.type, "VARCHAR")
+
+
+def _outside_int64(bound: object) -> bool:
+    try:
+        return bound is not None and not -(2 ** 63) <= int(str(bound)) < 2 ** 63
+    except ValueError:
+        return False
+
+
+def _number_text(f: Field, raw: str) -> str:
+    """SQL turning a numeric cell into standard number text (bareNumber, groupChar, decimalChar)."""
+    out = raw
+    if not f.bare_number:
+        out = f"regexp_extract({out}, {lit(r'[+-]?[0-9.,]*[0-9]')}, 0)"
+    if f.group_char:
+        out = f"replace({out}, {lit(f.group_char)}, '')"
+    if f.type == "number" and f.decimal_char != ".":
+        out = f"replace({out}, {lit(f.decimal_char)}, '.')"
+    return out
+
+
+def _typed(resource: Resource, f: Field, raw: str, typ: str, cast: str, *, item: bool = False) -> str:
+    """SQL of the typed value of a present cell (``raw``), without the missing-value handling."""
+    t = f.item_type if item else f.type
+    fmt = "default" if item else f.format
+    if t in ("integer", "number") and not item:
+        return f"{cast}({_number_text(f, raw)} AS {typ})"
+    if t == "date" and fmt != "default":
+        return f"{cast}(strptime({raw}, {lit(fmt)}) AS DATE)"
+    if t == "time" and fmt != "default":
+        return f"{cast}(strptime({raw}, {lit(fmt)}) AS TIME)"
+    if t == "datetime":
+        tz = f"timezone('UTC', {cast}({raw} AS TIMESTAMPTZ))"
+        if fmt != "default":
+            parsed = f"strptime({raw}, {lit(fmt)})"
+            return f"timezone('UTC', {parsed})" if "%z" in fmt else f"{cast}({parsed} AS TIMESTAMP)"
+        return (f"CASE WHEN regexp_matches({raw}, '(Z|[+-][0-9][0-9]:[0-9][0-9])$') THEN {tz} "
+                f"ELSE {cast}({raw} AS TIMESTAMP) END")
+    if t == "yearmonth":
+        return f"{cast}({raw} || '-01' AS DATE)"
+    if t == "duration":
+        p = f"regexp_extract({raw}, {lit(DURATION_SQL)}, ['neg', 'y', 'mo', 'd', 'h', 'mi', 's'])"
+        part = "coalesce({cast}(nullif({p}.{k}, '') AS {t}), 0)"
+        y, mo, d, h, mi = (part.format(cast=cast, p=p, k=k, t="BIGINT") for k in ("y", "mo", "d", "h", "mi"))
+        sec = part.format(cast=cast, p=p, k="s", t="DECIMAL(38, 9)")
+        value = (f"(to_months({y} * 12 + {mo}) + to_days({d}) + to_microseconds(CAST(({h} * 3600 + {mi} * 60 + "
+                 f"{sec}) * 1000000 AS BIGINT)))")
+        return f"CASE WHEN {p}.neg = '-' THEN {value} * -1 ELSE {value} END"
+    if t == "geopoint":
+        if fmt == "default":
+            lon, lat = (f"trim(split_part({raw}, ',', {i}))" for i in (1, 2))
+        else:
+            path = ("$[0]", "$[1]") if fmt == "array" else ("$.lon", "$.lat")
+            lon, lat = (f"json_extract({raw}, {lit(x)})" for x in path)
+        return f"struct_pack(lon := {cast}({lon} AS DOUBLE), lat := {cast}({lat} AS DOUBLE))"
+    if t == "boolean" and item:
+        return (f"CASE WHEN {raw} IN ('true', 'True', 'TRUE', '1') THEN TRUE "
+                f"WHEN {raw} IN ('false', 'False', 'FALSE', '0') THEN FALSE END")
+    if t == "string" and f.format == "binary" and not item:
+        return f"from_base64({raw})" if cast == "CAST" else f"TRY(from_base64({raw}))"
+    return f"{cast}({raw} AS {typ})"
 
 
 def cast_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) -> str:
-    """SQL turning the raw text column ``raw`` into the typed value; NULL for a missing value.
+    """SQL turning the raw text column ``raw`` into the typed value; NULL for a missing value of the field.
 
     ``strict`` (a build of a valid review) makes a cell that does not convert an error; otherwise it becomes NULL
     (its text is kept in the ``missing`` schema).
     """
     typ = column_type(resource, f)
+    missing = resource.missing_for(f)
     cast = "CAST" if strict else "TRY_CAST"
     if f.type == "string" and f.multiple:
         value = f"{cast}(list_transform(string_split({raw}, ';'), lambda x: trim(x)) AS {typ})"
@@ -53,11 +137,15 @@ def cast_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) ->
         value = (f"CASE WHEN {raw} IS NULL THEN NULL "
                  f"WHEN {raw} IN ({', '.join(lit(v) for v in f.true_values)}) THEN TRUE "
                  f"WHEN {raw} IN ({', '.join(lit(v) for v in f.false_values)}) THEN FALSE ELSE {bad} END")
+    elif f.type == "list":
+        item = LIST_ITEM.get(f.item_type, "VARCHAR")
+        value = (f"list_transform(string_split({raw}, {lit(f.delimiter)}), lambda x: "
+                 f"{_typed(resource, f, 'x', item, cast, item=True)})")
     elif typ == "VARCHAR":
-        value = raw if "" in resource.missing_values else f"coalesce({raw}, '')"
+        value = raw if "" in missing else f"coalesce({raw}, '')"
     else:
-        value = f"{cast}({raw} AS {typ})"
-    codes = [c for c in resource.missing_values if c != ""]
+        value = _typed(resource, f, raw, typ, cast)
+    codes = [c for c in missing if c != ""]
     if codes:
         return f"CASE WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN NULL ELSE {value} END"
     return value
@@ -68,32 +156,48 @@ def shadow_expr(resource: Resource, f: Field, raw: str, *, strict: bool = True) 
 
     In a non-strict (forced) build a cell that does not convert keeps its raw text here.
     """
-    if strict and f.required:  # cannot be missing in a valid review (and NOT NULL would refuse it)
+    if strict and (f.required or f.name in resource.primary_key):  # cannot be missing in a valid review
         return "CAST(NULL AS VARCHAR)"
+    missing = resource.missing_for(f)
     whens = []
-    if "" in resource.missing_values:
+    if "" in missing:
         whens.append(f"WHEN {raw} IS NULL THEN ''")
-    codes = [c for c in resource.missing_values if c != ""]
+    codes = [c for c in missing if c != ""]
     if codes:
         whens.append(f"WHEN {raw} IN ({', '.join(lit(c) for c in codes)}) THEN {raw}")
     if not strict and column_type(resource, f) != "VARCHAR":
         typed = cast_expr(resource, f, raw, strict=False)
         bad = f"{typed} IS NULL"
-        if f.multiple:
+        if f.multiple or f.type == "list":
             bad = f"({typed} IS NULL OR len(list_filter({typed}, lambda x: x IS NULL)) > 0)"
         whens.append(f"WHEN {bad} THEN {raw}")
     return f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
+
+
+def _number_literal(bound: object) -> str | None:
+    """A schema bound as an SQL number literal (exact), None if it is not a plain number."""
+    from decimal import Decimal, InvalidOperation
+
+    if bound is None or isinstance(bound, bool):
+        return None
+    try:
+        d = Decimal(repr(bound)) if isinstance(bound, float) else Decimal(str(bound))
+    except InvalidOperation:
+        return None
+    return str(d) if d.is_finite() else None
 
 
 def checks(f: Field) -> list[str]:
     """CHECK constraints of a field's Table Schema constraints (enum codes are enforced by the ENUM type)."""
     c = q(f.name)
     out = []
-    if f.minimum is not None and f.type in ("integer", "number", "year"):
-        out.append(f"{c} >= {f.minimum!r}")
-    if f.maximum is not None and f.type in ("integer", "number", "year"):
-        out.append(f"{c} <= {f.maximum!r}")
-    if f.type == "string" and not f.multiple and f.codes() is None:
+    if f.type in ("integer", "number", "year"):
+        for bound, op in ((f.minimum, ">="), (f.maximum, "<="), (f.exclusive_minimum, ">"),
+                          (f.exclusive_maximum, "<")):
+            literal = _number_literal(bound)
+            if literal is not None:
+                out.append(f"{c} {op} {literal}")
+    if f.type == "string" and not f.multiple and f.codes() is None and f.format == "default":
         if f.pattern:
             out.append(f"regexp_full_match({c}, {lit(f.pattern)})")
         if f.min_length is not None:

@@ -1,7 +1,9 @@
-"""Cell checks: the types and Table Schema constraints of every cell, vectorised with polars.
+"""Cell checks: the types, formats and Table Schema constraints of every cell, vectorised with polars.
 
-Every check is a boolean polars expression over a column of strings; all of a table's checks are evaluated in
-one ``select`` (polars runs them in parallel), and Python only builds the messages of the cells that failed.
+Each field's logical values (validity, canonical key, length, bound checks) come from
+:mod:`cmokit.validation.values`; every check is then a boolean polars expression, all of a table's checks are
+evaluated in one ``select`` (polars runs them in parallel), and Python only builds the messages of the cells that
+failed. enum, categories and unique compare logical values (``01`` is ``1`` in an integer field), bounds are exact.
 """
 
 from __future__ import annotations
@@ -11,21 +13,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cmokit.core.problems import ERROR, WARNING, Problem
+from cmokit.package import values as scalar
 from cmokit.package.model import Field, Resource
 from cmokit.package.reader import LINE, RAGGED, Table
 from cmokit.validation.messages import (
-    DATE_RE,
-    DATETIME_RE,
-    INTEGER_RE,
-    NUMBER_RE,
-    YEAR_RE,
+    bound_message,
     code_message,
-    fmt_number,
+    json_schema_message,
+    length_message,
     multi_code_message,
     multi_pattern_message,
     pattern_message,
     type_message,
 )
+from cmokit.validation.values import BOUNDS, Need, col, prepare
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,134 +69,137 @@ class _Checks:
         return out
 
 
+def needs_key(resource: Resource, f: Field) -> bool:
+    """True when a field's canonical keys are used (enum, categories, unique, keys)."""
+    in_keys = f.name in resource.primary_key or any(f.name in uk for uk in resource.unique_keys) or any(
+        f.name in fk["fields"] for fk in resource.foreign_keys)
+    return f.unique or f.enum is not None or f.categories is not None or in_keys
+
+
 def check_cells(table: Table, *, submission: bool = False) -> list[Problem]:
-    """Types and Table Schema constraints of every cell (ragged records excluded)."""
+    """Types, formats and Table Schema constraints of every cell (ragged records excluded), by logical value."""
     import polars as pl
 
     if table.frame is None:
         return []
     res = table.resource
-    frame = table.frame.filter(~pl.col(RAGGED))
+    names = table.columns()
+    frame = prepare(table.frame.filter(~pl.col(RAGGED)), res, names,
+                    {n: Need(key=needs_key(res, res.field(n))) for n in names})
     checks = _Checks(table, frame)
-    missing = list(res.missing_values)
-    # an empty cell means "not yet extracted" only where the schema offers other missing values (NR, NA)
-    blank_is_pending = res.name != "codebook" and "" in res.missing_values and len(res.missing_values) > 1
     sole_pk = res.primary_key[0] if len(res.primary_key) == 1 else None
-    for name in table.columns():
+    for name in names:
         f = res.field(name)
+        missing = res.missing_for(f)
         c = pl.col(name)
-        is_missing = c.is_in(missing) if missing else pl.lit(False)
-        present = ~is_missing
-        if f.required:
-            checks.add("constraint.required", name, is_missing, _required_msg(res, f))
+        present = ~c.is_in(list(missing)) if missing else pl.lit(True)
+        # an empty cell means "not yet extracted" only in a cmokit review whose schema offers other missing values
+        blank_is_pending = res.conventions and res.name != "codebook" and "" in missing and len(missing) > 1
+        if f.required or name in res.primary_key:
+            checks.add("constraint.required", name, ~present, _required_msg(res, f, missing))
         elif blank_is_pending:
-            label = res.missing_values[""] or "not yet extracted"
+            label = missing[""] or "not yet extracted"
             sev = WARNING if submission else ERROR
             fix = ("fill it in before submitting" if submission else
                    "extract the value, or write NR (not reported) / NA (not applicable)")
             checks.add("extract.blank", name, c == "",
                        lambda v, line, fix=fix, label=label: f"empty cell ({label}): {fix}.", sev)
-        type_ok = present
-        regex = {"integer": INTEGER_RE, "number": NUMBER_RE, "year": YEAR_RE, "datetime": DATETIME_RE}.get(f.type)
-        bad_type = None
-        if regex:
-            bad_type = ~c.str.contains(regex)
-        elif f.type == "date":
-            bad_type = ~(c.str.contains(DATE_RE) & c.str.to_date("%Y-%m-%d", strict=False).is_not_null())
-        elif f.type == "boolean":
-            bad_type = ~c.is_in(list(f.true_values) + list(f.false_values))
-        if bad_type is not None:
-            checks.add(f"type.{f.type}", name, present & bad_type,
-                       lambda v, line, f=f: type_message(f, v, res))
-            type_ok = present & ~bad_type
+        ok = pl.col(col("ok", name))
+        checks.add(f"type.{f.type}", name, present & ~ok, lambda v, line, f=f: type_message(f, v, res))
+        valid = present & ok
+        key = pl.col(col("key", name)) if needs_key(res, f) else None
         codes = f.codes()
         if f.multiple and codes:
             bad_code = c.str.split(";").list.eval(pl.element().str.strip_prefix(" ").is_in(list(codes)).not_())
-            checks.add("constraint.enum", name, type_ok & bad_code.list.any(),
-                       lambda v, line, f=f, codes=codes: multi_code_message(v, codes, res))
+            checks.add("constraint.enum", name, valid & bad_code.list.any(),
+                       lambda v, line, codes=codes: multi_code_message(v, codes, res))
             if f.pattern:
-                checks.add("constraint.pattern", name, type_ok & ~bad_code.list.any() & ~_matches(c, f.pattern),
+                checks.add("constraint.pattern", name, valid & ~bad_code.list.any() & ~_matches(c, f.pattern),
                            lambda v, line, codes=codes: multi_pattern_message(v, codes))
-        elif f.enum is not None:
-            checks.add("constraint.enum", name, type_ok & ~c.is_in(list(f.enum)),
+        elif f.enum is not None and key is not None:
+            allowed = [scalar.key(f, scalar.schema_value(f, v)) for v in f.enum_values or []]
+            checks.add("constraint.enum", name, valid & ~key.is_in(allowed),
                        lambda v, line, f=f: code_message(v, f.enum, res))
+        if f.categories is not None and key is not None:
+            allowed = [scalar.key(f, scalar.schema_value(f, v)) for v in f.category_values or []]
+            checks.add("constraint.categories", name, valid & ~key.is_in(allowed),
+                       lambda v, line, f=f: code_message(v, f.categories, res, "category"))
         if f.pattern and not f.multiple:
-            checks.add("constraint.pattern", name, type_ok & ~_matches(c, f.pattern),
+            checks.add("constraint.pattern", name, valid & ~_matches(c, f.pattern),
                        lambda v, line, f=f: pattern_message(f, v))
-        for bound, rule, cmp in ((f.minimum, "constraint.minimum", "ge"), (f.maximum, "constraint.maximum", "le")):
-            if bound is None:
-                continue
-            if f.type in ("integer", "number", "year"):
-                x = c.cast(pl.Float64, strict=False)
-                try:
-                    lim = float(bound)
-                except (TypeError, ValueError):
-                    continue  # a schema bound that is not a number: nothing to compare with
-            elif f.type == "date":
-                x = c.str.to_date("%Y-%m-%d", strict=False)
-                lim = pl.lit(str(bound)).str.to_date("%Y-%m-%d", strict=False)
-            else:
-                continue
-            bad = x < lim if cmp == "ge" else x > lim
-            word = "at least" if cmp == "ge" else "at most"
-            size = "small" if cmp == "ge" else "large"
-            checks.add(rule, name, type_ok & bad,
-                       lambda v, line, word=word, bound=bound, size=size: f"'{v}' is too {size}: the value must be "
-                                                                          f"{word} {fmt_number(bound)}.")
+        for bound, value in (f.raw.get("constraints") or {}).items():
+            if bound in BOUNDS and col(bound, name) in frame.columns:
+                checks.add(f"constraint.{bound}", name, valid & pl.col(col(bound, name)),
+                           lambda v, line, bound=bound, value=value: bound_message(bound, value, v))
         for bound, rule, cmp in ((f.min_length, "constraint.minLength", "ge"),
                                  (f.max_length, "constraint.maxLength", "le")):
-            if bound is None:
+            if bound is None or col("len", name) not in frame.columns:
                 continue
-            n = c.str.len_chars()
-            bad = n < bound if cmp == "ge" else n > bound
-            word = "at least" if cmp == "ge" else "at most"
-            checks.add(rule, name, present & bad,
-                       lambda v, line, word=word, bound=bound: f"the text has {len(v)} characters; it must have "
-                                                               f"{word} {bound}.")
-        if f.unique and name != sole_pk:
-            first = _first_lines(frame, name, missing)
-            checks.add("constraint.unique", name, present & ~pl.when(present).then(c).is_first_distinct(),
-                       lambda v, line, name=name, first=first: f"'{v}' must be unique in {name}, but line "
-                                                               f"{first(v)} has it too. Correct one of them.")
+            n = pl.col(col("len", name))
+            checks.add(rule, name, valid & (n < bound if cmp == "ge" else n > bound),
+                       lambda v, line, f=f, word="at least" if cmp == "ge" else "at most", bound=bound:
+                       length_message(f, v, word, bound))
+        if col("jsonSchema", name) in frame.columns:
+            checks.add("constraint.jsonSchema", name, valid & pl.col(col("jsonSchema", name)),
+                       lambda v, line, f=f: json_schema_message(f, v))
+        if f.unique and name != sole_pk and key is not None:
+            first = _first_lines(frame, name)
+            checks.add("constraint.unique", name, valid & ~pl.when(valid).then(key).is_first_distinct(),
+                       lambda v, line, name=name, first=first, f=f: f"'{v}' must be unique in {name}, but line "
+                                                                    f"{first(f, v)} has the same value. Correct one "
+                                                                    "of them.")
     return checks.run()
 
 
-def _first_lines(frame: pl.DataFrame, name: str, missing: list[str]) -> Callable[[str], int]:
+def _first_lines(frame: pl.DataFrame, name: str) -> Callable[[Field, str], int | str]:
+    """The first line holding each logical value of ``name`` (computed on first use)."""
     cache: dict[str, int] = {}
 
-    def first(value: str) -> int:
+    def first(f: Field, value: str) -> int | str:
         import polars as pl
 
         if not cache:
-            agg = frame.filter(~pl.col(name).is_in(missing)).group_by(name).agg(pl.col(LINE).min())
+            key = col("key", name)
+            agg = frame.filter(pl.col(key).is_not_null()).group_by(key).agg(pl.col(LINE).min())
             cache.update(dict(agg.iter_rows()))
-        return cache[value]
+        try:
+            return cache.get(scalar.key(f, scalar.parse(f, value)), "another")
+        except (scalar.Invalid, ArithmeticError, ValueError):
+            return "another"
 
     return first
 
 
 def _matches(c: pl.Expr, pattern: str) -> pl.Expr:
-    """Full match of a Table Schema pattern (polars regex; Python's re when polars cannot compile it)."""
+    """Full match of a Table Schema pattern: the spec anchors the whole pattern (``cat|dog`` does not match
+    ``catx``). polars' regex; Python's ``re`` (once per distinct value) for what polars lacks (look-around...)."""
     import polars as pl
 
     anchored = f"^(?:{pattern})$"
     try:
         pl.select(pl.lit("x").str.contains(anchored))
         return c.str.contains(anchored)
-    except Exception:  # noqa: BLE001 - a regex feature polars lacks (look-around...)
-        try:
-            rx = re.compile(pattern)
-        except re.error:
-            return pl.lit(True)  # not a valid regular expression: the pattern cannot be checked
-        return c.map_elements(lambda v: rx.fullmatch(v) is not None, return_dtype=pl.Boolean)
+    except Exception:  # noqa: BLE001 - a regex feature polars lacks; the schema check made sure re compiles it
+        rx = re.compile(pattern)
+
+        def run(s: pl.Series) -> pl.Series:
+            distinct = s.drop_nulls().unique().to_list()
+            hits = [rx.fullmatch(v) is not None for v in distinct]
+            return s.replace_strict(distinct, hits, default=None, return_dtype=pl.Boolean)
+
+        return c.map_batches(run, return_dtype=pl.Boolean)
 
 
-def _required_msg(res: Resource, f: Field) -> Callable[[str, int], str]:
+def _required_msg(res: Resource, f: Field, missing: dict[str, str]) -> Callable[[str, int], str]:
+    why = "is required" if f.required else "is part of the primary key, so it is required"
+    others = [m for m in missing if m]
+    refused = f" ({' and '.join(others)} are not allowed here)" if others else ""
+
     def msg(v: str, line: int) -> str:
         if v == "":
-            return f"{f.name} is required: the cell is empty; write the value (NR and NA are not allowed here)."
-        label = res.missing_values.get(v) or "a missing value"
-        return f"{f.name} is required: '{v}' ({label}) is not allowed here; write the value."
+            return f"{f.name} {why}: the cell is empty; write the value{refused}."
+        label = missing.get(v) or "a missing value"
+        return f"{f.name} {why}: '{v}' ({label}) is not allowed here; write the value."
 
     return msg
 

@@ -28,8 +28,11 @@ def fmt_number(x: float | int | str | None) -> str:
     return str(x)
 
 
-def missing_hint(resource: Resource) -> str:
-    named = [f"{v} ({label.split(' (')[0]})" if label else v for v, label in resource.missing_values.items() if v]
+def missing_hint(resource: Resource | dict[str, str]) -> str:
+    """", or NR (not reported) / NA (...)": the named missing values a cell may hold instead (of a resource, or a
+    field's own {value: label})."""
+    values = resource if isinstance(resource, dict) else resource.missing_values
+    named = [f"{v} ({label.split(' (')[0]})" if label else v for v, label in values.items() if v]
     return f", or {' / '.join(named)}" if named else ""
 
 
@@ -56,9 +59,12 @@ def code_message(value: str, codes: tuple[str, ...], resource: Resource, what: s
 
 
 def type_message(f: Field, value: str, resource: Resource) -> str:
-    """Why ``value`` is not of the field's type, and the fix."""
+    """Why ``value`` is not of the field's type and format, and the fix."""
     v = value
-    mh = missing_hint(resource)
+    mh = missing_hint(resource.missing_for(f) if hasattr(resource, "missing_for") else resource)
+    special = _special_form(f, v, mh)
+    if special:
+        return special
     if f.type in ("integer", "number"):
         kind = "a whole number" if f.type == "integer" else "a number"
         if THOUSANDS.match(v.strip()):
@@ -102,7 +108,82 @@ def type_message(f: Field, value: str, resource: Resource) -> str:
         return f"'{v}' is not a year: write four digits, e.g. 2016{mh}."
     if f.type == "datetime":
         return f"'{v}' is not a date and time: write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-26T09:30:00Z{mh}."
-    return f"'{v}' is not a valid {f.type}{mh}."
+    return _other_type(f, v, mh)
+
+
+EXAMPLES = {"time": "15:00:00", "yearmonth": "2024-01", "duration": "P1Y2M10DT2H30M", "object": '{"a": 1}',
+            "array": "[1, 2]", "geojson": '{"type": "Point", "coordinates": [90.5, 45.5]}', "boolean": "true"}
+FORMAT_EXAMPLES = {"email": "name@example.org", "uri": "https://example.org/page", "uuid":
+                   "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "binary": "aGVsbG8=", "array": "[90.5, 45.5]",
+                   "object": '{"lon": 90.5, "lat": 45.5}', "default": "90.5, 45.5"}
+
+
+def _why(f: Field, v: str) -> str:
+    from cmokit.validation.values import reason
+
+    why = reason(f, v)
+    return f" ({why})" if why else ""
+
+
+def _special_form(f: Field, v: str, mh: str) -> str | None:
+    """The message for a value whose form the field declares itself (formats, number characters), or None."""
+    if f.type in ("integer", "number") and (f.group_char or not f.bare_number or f.decimal_char != "."):
+        how = [f"decimal character '{f.decimal_char}'"] if f.type == "number" else []
+        how += [f"group character '{f.group_char}'"] if f.group_char else []
+        how += ["text around the number allowed"] if not f.bare_number else []
+        kind = "a whole number" if f.type == "integer" else "a number"
+        return f"'{v}' is not {kind} in this field's form ({', '.join(how)}){_why(f, v)}{mh}."
+    if f.type in ("date", "time", "datetime") and f.format != "default":
+        form = "any date/time form Python's dateutil reads" if f.format == "any" else f"the form '{f.format}'"
+        return f"'{v}' is not a {f.type} in {form}{_why(f, v)}{mh}."
+    if f.type == "string" and f.format != "default":
+        return f"'{v}' is not a valid {f.format} (e.g. {FORMAT_EXAMPLES[f.format]}){mh}."
+    return None
+
+
+def _other_type(f: Field, v: str, mh: str) -> str:
+    if f.type == "list":
+        return (f"'{v}' is not a list of {f.item_type} values separated by '{f.delimiter}'{_why(f, v)}{mh}.")
+    if f.type == "geopoint":
+        return f"'{v}' is not a geographic point, e.g. {FORMAT_EXAMPLES[f.format]}{_why(f, v)}{mh}."
+    example = EXAMPLES.get(f.type)
+    return f"'{v}' is not a valid {f.type}{_why(f, v)}" + (f": write e.g. {example}" if example else "") + f"{mh}."
+
+
+def bound_message(bound: str, limit: object, v: str) -> str:
+    """Why ``v`` breaks a minimum, maximum, exclusiveMinimum or exclusiveMaximum constraint."""
+    size = "small" if bound in ("minimum", "exclusiveMinimum") else "large"
+    word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than"}[bound]
+    return f"'{v}' is too {size}: the value must be {word} {fmt_number(limit)}."
+
+
+def length_message(f: Field, v: str, word: str, bound: int) -> str:
+    from cmokit.package import values as scalar
+
+    what = {"array": "items", "list": "items", "object": "members", "geojson": "members"}.get(f.type, "characters")
+    if f.type == "string" and f.format == "binary":
+        what = "bytes"
+    try:
+        n = scalar.length(f, scalar.parse(f, v))
+    except (scalar.Invalid, ArithmeticError, ValueError):
+        n = len(v)
+    if what == "characters":
+        return f"the text has {n} characters; it must have {word} {bound}."
+    return f"the value has {n} {what}; it must have {word} {bound}."
+
+
+def json_schema_message(f: Field, v: str) -> str:
+    import jsonschema
+
+    from cmokit.package import values as scalar
+
+    schema = f.json_schema or {}
+    error = jsonschema.exceptions.best_match(jsonschema.validators.validator_for(schema)(schema)
+                                             .iter_errors(scalar.parse(f, v)))
+    where = "/".join(str(p) for p in error.absolute_path) if error is not None else ""
+    detail = f"{error.message}" + (f" (at {where})" if where else "") if error is not None else "it does not"
+    return f"'{v}' does not conform to the field's jsonSchema: {detail}."
 
 
 def pattern_message(f: Field, v: str) -> str:

@@ -36,8 +36,9 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
         review = path if isinstance(path, Review) else Review.open(path)
     except CmokitError as exc:
         shown = str(path) if path is not None else str(Path.cwd())
-        return Report(review=shown, problems=[Problem(rule=exc.rule, message=exc.message, path=exc.path,
-                                                      line=exc.line)], fatal=True)
+        listed = list(getattr(exc, "problems", None) or [])  # every unsupported schema property, one each
+        return Report(review=shown, problems=listed or [Problem(rule=exc.rule, message=exc.message, path=exc.path,
+                                                                line=exc.line)], fatal=True)
     report = Report(review=review.name, root=str(review.root), trusted=trusted)
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
