@@ -31,8 +31,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from cmokit.core.problems import WARNING, Problem
+from cmokit.package.header import header_problems
 from cmokit.package.model import Field, Resource
-from cmokit.package.reader import LINE, RAGGED, Table, _header_problems
+from cmokit.package.reader import LINE, RAGGED, Table
 from cmokit.package.xlsx_cells import (
     Sheet,
     case_map,
@@ -253,7 +254,7 @@ def _read_sheet(wb, ws, resource: Resource, shown: str, header_row: int = 1) -> 
                 continue
             if header is None:
                 header = header_texts(cells)
-                keep = _header_problems(header, resource, lambda *a: header_problem(reader, header_row, *a))
+                keep = header_problems(header, resource, lambda *a: header_problem(reader, header_row, *a))
                 for pos, name in keep.items():
                     f = resource.field(name)
                     specs[pos + 1] = (f, cell_kind(f), case_map(f, resource), column_letter(pos + 1))
