@@ -17,6 +17,8 @@ from cmokit.core.errors import CmokitError
 from cmokit.package.locate import DESCRIPTOR, find_root
 
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# the realist role a field of a configuration table declares ("cmokit:role"); the engine finds C, M and O by role
+ROLES = ("intervention", "context", "mechanism", "outcome", "resource", "other")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class Field:
     def coded(self) -> bool:
         """True for a field whose values are codes from the codebook."""
         return self.enum is not None or self.multiple
+
+    @property
+    def role(self) -> str | None:
+        """The field's realist role (``cmokit:role``: one of :data:`ROLES`), or None when it declares none."""
+        role = self.raw.get("cmokit:role")
+        return str(role) if role is not None else None
 
     @classmethod
     def from_descriptor(cls, d: dict) -> Field:
@@ -140,6 +148,11 @@ class Resource:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    def fields_by_role(self, *roles: str, text: bool = False) -> list[Field]:
+        """The fields declaring one of ``roles`` (``cmokit:role``), in schema order; with ``text``, only free-text
+        fields (strings that are not codes), e.g. a configuration's context in words rather than its coded effects."""
+        return [f for f in self.fields if f.role in roles and not (text and (f.type != "string" or f.coded))]
 
 
 @dataclass
