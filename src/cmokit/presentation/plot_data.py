@@ -1,5 +1,6 @@
 """What the plots count, read from the review's database: the evidence map, the effects grid and the MMAT 2018
-appraisal (every number a picture shows comes from here, so it can be checked apart from the drawing).
+appraisal (every number a picture shows comes from here, so it can be checked apart from the drawing). The theory x
+study matrix has its data and drawing in :mod:`cmokit.presentation.theory_map`.
 
 Labels and code order come from the review's codebook, age bands from the descriptor.
 """
@@ -13,8 +14,8 @@ from cmokit.core.errors import CmokitError
 from cmokit.package.model import Review
 from cmokit.synthesis.database import MISSING_SCHEMA, connect_readonly
 
-KINDS = ("evidence-map", "effects", "appraisal")
-BAND_KINDS = ("effects", "appraisal")
+KINDS = ("evidence-map", "effects", "appraisal", "theories")
+BAND_KINDS = ("effects", "appraisal", "theories")
 
 MMAT_ANSWERS = ("yes", "no", "cant_tell")
 MMAT_RATINGS = ("low", "moderate", "high")
