@@ -307,3 +307,16 @@ def test_audit_group_statements_are_reflected_or_noted(studies):
     assert all("[40,47,54]" in studies[sid]["notes"] for sid in ("drummond-2014", "parcel-2012", "hauken-2015"))
     # "Two studies were about universal preventative interventions ... transition to employment ... male athletes"
     assert all("universal preventative" in studies[sid]["notes"] for sid in ("bohleber-2016", "vella-2018"))
+
+
+def test_every_configuration_field_names_its_realist_role(review: Review):
+    from cmokit.package.model import ROLES
+
+    cmo = review.resource("cmo")
+    assert all(f.role in ROLES for f in cmo.fields), [(f.name, f.role) for f in cmo.fields]
+    by_role = {role: [f.name for f in cmo.fields_by_role(role, text=True)] for role in ROLES}
+    assert by_role["context"] == ["context"] and by_role["mechanism"] == ["mechanisms"]
+    assert by_role["outcome"] == ["ss_outcomes", "child_outcomes"]  # text; the coded effects are outcomes too
+    assert [f.name for f in cmo.fields_by_role("outcome") if f.coded] == ["ss_effect", "child_effect"]
+    # no other table holds configurations
+    assert [r.name for r in review.resources if any(f.role for f in r.fields)] == ["cmo"]

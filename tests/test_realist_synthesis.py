@@ -73,7 +73,8 @@ def test_tables_and_views_find_the_configuration_fields_by_role_not_by_name(tmp_
     """Rename the cmo fields of the bundled review: Tables 1-3 and theory_evidence still find C, M and O."""
     root = copy_review(tmp_path / "review")
     renamed = {"intervention_components": "what", "context": "where_and_who", "mechanisms": "how",
-               "ss_outcomes": "support_result", "child_outcomes": "child_result"}
+               "ss_outcomes": "support_result", "child_outcomes": "child_result", "ss_effect": "support_effect",
+               "child_effect": "child_effect_code"}
     schema = root / "schema/cmo.schema.json"
     s = json.loads(schema.read_text(encoding="utf-8"))
     for f in s["fields"]:
@@ -84,8 +85,15 @@ def test_tables_and_views_find_the_configuration_fields_by_role_not_by_name(tmp_
     header, rest = text.split("\n", 1)
     p.write_text(",".join(renamed.get(h, h) for h in header.split(",")) + "\n" + rest, encoding="utf-8")
     for rule in (root / "validators").glob("cross.py"):  # the review's own rule names its outcome fields
-        rule.write_text(rule.read_text(encoding="utf-8").replace('"ss_outcomes"', '"support_result"')
-                        .replace('"child_outcomes"', '"child_result"'), encoding="utf-8")
+        text = rule.read_text(encoding="utf-8")
+        for old, new in renamed.items():
+            text = text.replace(f'"{old}"', f'"{new}"')
+        rule.write_text(text, encoding="utf-8")
+    codebook = root / "schema/codebook.csv"
+    book = codebook.read_text(encoding="utf-8")
+    codebook.write_text(book.replace("cmo,ss_effect,", "cmo,support_effect,").replace("cmo,child_effect,",
+                                                                                     "cmo,child_effect_code,"),
+                        encoding="utf-8")
     db = root / "review.duckdb"
     build(root, db)
     review = Review.open(root)
@@ -99,3 +107,9 @@ def test_tables_and_views_find_the_configuration_fields_by_role_not_by_name(tmp_
     (mechanism,) = con.execute("SELECT mechanism FROM theory_evidence WHERE study_id = 'cho-2013' LIMIT 1").fetchone()
     con.close()
     assert mechanism == infants.rows[0][3]
+    from cmokit.presentation.plot_data import effects_data
+
+    grid = effects_data(review, db)  # the coded outcomes, found by role too
+    assert (grid.row_axis, grid.col_axis, grid.n) == ("Effect on social support", "Effect on the child's mental health",
+                                                      33)
+    assert grid.count("worse", "no_change") == 1  # Letourneau et al.: support favoured the control group

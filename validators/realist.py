@@ -95,14 +95,18 @@ def _status_rules(ctx: Context) -> list[Rule]:
 
 
 def _cmo_links(frames: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
-    """Evidence with ``__cmo_found`` (the configuration exists) and ``__numbers`` (the study's cmo_number values)."""
-    cmo = frames["cmo"].select("study_id", ctx.num("cmo_number").alias("__n")).drop_nulls()
-    numbers = cmo.group_by("study_id").agg(pl.col("__n").cast(pl.Int64).unique().sort().cast(pl.String)
-                                          .str.join(", ").alias("__numbers"))
-    found = cmo.unique().with_columns(pl.lit(True).alias("__cmo_found"))
+    """Evidence with ``__cmo_found`` (the configuration exists), ``__has_cmo`` (the study has configurations) and,
+    for the rows that name a missing configuration, ``__numbers`` (the study's cmo_number values)."""
+    cmo = frames["cmo"].select("study_id", ctx.num("cmo_number").alias("__n")).drop_nulls().unique()
     evidence = frames["evidence"].with_columns(ctx.num("cmo_number").alias("__n"))
-    return (evidence.join(found, on=["study_id", "__n"], how="left", maintain_order="left")
-            .join(numbers, on="study_id", how="left", maintain_order="left"))
+    evidence = (evidence.join(cmo.with_columns(pl.lit(True).alias("__cmo_found")), on=["study_id", "__n"],
+                              how="left", maintain_order="left")
+                .join(cmo.select("study_id").unique().with_columns(pl.lit(True).alias("__has_cmo")), on="study_id",
+                      how="left", maintain_order="left"))
+    missing = evidence.filter(pl.col("__has_cmo") & pl.col("__n").is_not_null() & pl.col("__cmo_found").is_null())
+    numbers = (cmo.join(missing.select("study_id").unique(), on="study_id", how="semi").group_by("study_id")
+               .agg(pl.col("__n").cast(pl.Int64).sort().cast(pl.String).str.join(", ").alias("__numbers")))
+    return evidence.join(numbers, on="study_id", how="left", maintain_order="left")
 
 
 def _quote_rules(ctx: Context, fields: list[str], limit: int) -> list[Rule]:
@@ -129,8 +133,9 @@ def validators(ctx: Context) -> list[Validator]:
                          "refines none (NA). Correct refines in one of these theories."),
         ], prepare=lambda frames, ctx: _cycles(frames["theories"], ctx), name="theory.lineage"),
         Validator("evidence", [
-            Rule("evidence.cmo", ok=~(pl.col("__numbers").is_not_null() & pl.col("__n").is_not_null()
-                                      & pl.col("__cmo_found").is_null()), field="cmo_number",
+            Rule("evidence.cmo",
+                 ok=~(pl.col("__has_cmo") & pl.col("__n").is_not_null() & pl.col("__cmo_found").is_null()),
+                 field="cmo_number",
                  message="cmo_number {cmo_number} is not a configuration of study '{study_id}' in cmo.csv (its "
                          "cmo_number values: {__numbers}): give one of them, or NA when the evidence is not about "
                          "one configuration."),
