@@ -113,7 +113,8 @@ def _theory_views(review: Review, have: dict[str, set[str]]) -> list[tuple[str, 
     if "evidence" in have and evidence <= have["evidence"] and "studies" in have:
         cols = ["e.theory_id", "t.kind", "t.label", "t.status", "e.study_id", *(f"s.{q(c)}" for c in ident),
                 "e.evidence_number", "e.cmo_number", "e.judgement", "e.relevance", "e.rigour"]
-        joins = ["JOIN theories t USING (theory_id)", "JOIN studies s ON s.study_id = e.study_id"]
+        # left joins: a forced build of invalid data keeps an evidence row whose theory or study is missing
+        joins = ["LEFT JOIN theories t ON t.theory_id = e.theory_id", "LEFT JOIN studies s ON s.study_id = e.study_id"]
         if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
             cols.append("q.quality")
             joins.append("LEFT JOIN (SELECT study_id, min(overall_rating) AS quality FROM appraisal GROUP BY "
