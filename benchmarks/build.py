@@ -22,7 +22,7 @@ ROOT = HERE.parent
 BUILD_TARGET = 15.0
 QUERY_TARGET = 1.0
 # values for the named queries' required parameters
-PARAMS = {"band": "adolescents", "recipient": "child", "text": "depression"}
+PARAMS = {"band": "adolescents", "recipient": "child", "text": "depression", "theory": "theory-1"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,7 +47,8 @@ def perturb(folder: Path, seed: int) -> dict[str, int]:
         df.write_csv(folder / f"{name}.csv")
     for f in folder.glob("*.csv"):
         df = pl.read_csv(f, infer_schema=False)
-        df.filter(~pl.col("study_id").is_in(list(drop))).write_csv(f)
+        if "study_id" in df.columns:  # theories are not per study
+            df.filter(~pl.col("study_id").is_in(list(drop))).write_csv(f)
     return {"code": len(code), "text": len(text), "renumbered": len(renum), "dropped": len(drop)}
 
 

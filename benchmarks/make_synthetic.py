@@ -1,12 +1,13 @@
 """Write a synthetic review folder of any size, shaped like the bundled one, with known injected errors.
 
-    python benchmarks/make_synthetic.py --studies 100000 --out benchmarks/out/100000 [--seed 1] [--errors 60]
+    python benchmarks/make_synthetic.py --studies 100000 --out benchmarks/out/100000 [--seed 1] [--errors 72]
 
 The folder is complete: ``datapackage.json``, ``schema/`` (with the codebook), ``validators/`` and ``queries/`` are
 copied from this repository, and ``extract/consensus/*.csv`` are generated with the same columns as the bundled review.
 Free-text cells are recombined from the bundled ``cmo.csv`` paragraphs (same number of paragraphs per cell, so the
-same lengths and embedded line breaks). Every study has 2-5 ``cmo`` rows, 2-7 ``measures`` rows, 0-3
-``resource_inputs`` rows and one appraisal, so 100,000 studies give about 1.1 million rows.
+same lengths and embedded line breaks). Every study has 2-5 ``cmo`` rows (with their provenance), 2-7 ``measures``
+rows, 0-3 ``resource_inputs`` rows, one appraisal and 1-2 ``evidence`` rows, with one theory per 50 studies, so
+100,000 studies give about 1.24 million rows.
 
 The data are valid by construction (ages consistent with bands, no ties without a decision, publication inside the
 search window, MMAT answers only for the study's category, effect directions with their text, no blank cell). Then
@@ -33,7 +34,7 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSENSUS = ROOT / "extract" / "consensus"
-TABLES = ["studies", "cmo", "measures", "resource_inputs", "appraisal"]
+TABLES = ["studies", "cmo", "measures", "resource_inputs", "appraisal", "theories", "evidence"]
 
 SURNAMES = ["ayton", "letourneau", "stubbs", "mitchell", "cho", "byrne", "branch", "doty", "eddy", "ingram", "january",
             "lachman", "marcynyszyn", "nabuco", "parcel", "hauken", "valdez", "smith", "garcia", "nguyen", "okafor",
@@ -54,6 +55,7 @@ CONSTRUCTS = ["mental_health", "development", "attachment", "self_esteem", "hope
 INPUT_TYPES = ["staff_time", "volunteers", "training", "travel", "childcare", "money", "existing_services",
                "implementation", "cost_discussion"]
 ANSWERS = ["yes", "yes", "yes", "no", "cant_tell"]
+JUDGEMENTS = ["supports", "refutes", "refines", "illustrates"]
 BANDS = [("infants", 0, 2), ("children", 3, 9), ("adolescents", 10, 18)]
 WINDOW_END = np.datetime64("2018-06-08")
 
@@ -149,6 +151,58 @@ def _ages(rng: np.random.Generator, n: int) -> dict[str, list[str]]:
     return out
 
 
+def _realist(n: int, rng: np.random.Generator, ids: np.ndarray, included: np.ndarray,
+             cmo_ix: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
+    """Theories (one per 50 studies, at least 20) with a lineage forest, and 1-2 evidence rows per included study
+    on the first 80% of the theories; statuses follow the evidence, so that the realist rules hold."""
+    th_src, ev_src = _read("theories"), _read("evidence")
+    k = max(20, n // 50)
+    tids = np.array([f"theory-{i + 1}" for i in range(k)], dtype=object)
+    parent = np.where((np.arange(k) > 0) & (rng.random(k) < 0.4), (rng.random(k) * np.arange(k)).astype(np.int64),
+                      -1)
+    counts = np.where(included, rng.choice([1, 1, 2], size=n), 0)
+    owner = np.repeat(np.arange(n), counts)
+    m = len(owner)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    theory = rng.integers(0, int(k * 0.8), size=m)
+    second = np.arange(m) - starts[owner] == 1
+    theory = np.where(second & (theory == np.roll(theory, 1)), (theory + 1) % int(k * 0.8), theory)
+    judgement = rng.choice(JUDGEMENTS, size=m, p=[0.5, 0.2, 0.2, 0.1])
+    has = {j: np.zeros(k, dtype=bool) for j in JUDGEMENTS}
+    for j in JUDGEMENTS:
+        has[j][np.unique(theory[judgement == j])] = True
+    children = np.zeros(k, dtype=bool)
+    children[parent[parent >= 0]] = True
+    status = np.select([has["supports"] & has["refutes"], has["supports"], has["refutes"], has["refines"] | children],
+                       ["contested", "supported", "refuted", "refined"], "initial")
+    theories = pl.DataFrame({
+        "theory_id": tids.tolist(),
+        "kind": rng.choice(["programme_theory", "demi_regularity", "proposition", "substantive_theory"], size=k),
+        "label": _pick([r["label"] for r in th_src], rng, k),
+        "statement": _pick([r["statement"] for r in th_src], rng, k),
+        "status": status,
+        "refines": np.where(parent >= 0, tids[np.maximum(parent, 0)], "NA"),
+        "source": rng.choice(["literature", "review_evidence", "substantive_theory", "stakeholders"], size=k),
+        "locator": _pick([r["locator"] for r in th_src], rng, k),
+        "notes": _pick([r["notes"] for r in th_src], rng, k),
+    })
+    evidence = pl.DataFrame({
+        "theory_id": tids[theory].tolist(),
+        "study_id": ids[owner].tolist(),
+        "evidence_number": np.ones(m, dtype=np.int64).astype(str),
+        # configuration 1 exists for every study with cmo rows (and survives the injected duplicate key)
+        "cmo_number": np.where(rng.random(m) < 0.7, "1", "NA"),
+        "judgement": judgement,
+        "relevance": rng.choice(["high", "medium", "low", "NR"], size=m),
+        "rigour": rng.choice(["high", "medium", "low", "NR"], size=m),
+        "quote": _pick([r["quote"] for r in ev_src], rng, m),
+        "locator": _pick([r["locator"] for r in ev_src], rng, m),
+        "justification": _pick([r["justification"] for r in ev_src], rng, m),
+        "notes": _pick([r["notes"] for r in ev_src], rng, m),
+    })
+    return theories, evidence, np.stack([starts, counts], axis=1)
+
+
 def build_tables(n: int, rng: np.random.Generator) -> tuple[dict[str, pl.DataFrame], dict[str, np.ndarray]]:
     """Valid tables for ``n`` studies; also the first row and row count of each study in every child table."""
     cmo_src = _read("cmo")
@@ -236,6 +290,11 @@ def build_tables(n: int, rng: np.random.Generator) -> tuple[dict[str, pl.DataFra
         "ss_effect": ss_eff,
         "child_effect": ch_eff,
         "adverse_effect": np.where(rng.random(m) < 0.1, "yes", "no"),
+        "stance": rng.choice(["hypothesised", "observed", "both"], size=m, p=[0.2, 0.1, 0.7]),
+        "locator": _pick([r["locator"] for r in cmo_src], rng, m),
+        "quote": _pick([r["quote"] for r in cmo_src], rng, m),
+        "confidence": rng.choice(["high", "medium", "low"], size=m, p=[0.6, 0.3, 0.1]),
+        "confidence_justification": _pick([r["confidence_justification"] for r in cmo_src], rng, m),
         "notes": _pick([r["notes"] for r in cmo_src], rng, m),
     })
 
@@ -292,12 +351,13 @@ def build_tables(n: int, rng: np.random.Generator) -> tuple[dict[str, pl.DataFra
     cols["notes"] = _pick([r["notes"] for r in app_src], rng, m)
     appraisal = pl.DataFrame(cols)
 
+    theories, evidence, ev_ix = _realist(n, rng, ids_arr, included, cmo_ix)
     frames = {"studies": studies, "cmo": cmo, "measures": measures, "resource_inputs": resource_inputs,
-              "appraisal": appraisal}
+              "appraisal": appraisal, "theories": theories, "evidence": evidence}
     for name, df in frames.items():  # same columns, same order as the bundled review
         header = next(csv.reader(open(CONSENSUS / f"{name}.csv", encoding="utf-8", newline="")))
         assert df.columns == header, (name, df.columns, header)
-    index = {"cmo": cmo_ix, "measures": meas_ix, "resource_inputs": ri_ix, "appraisal": app_ix,
+    index = {"cmo": cmo_ix, "measures": meas_ix, "resource_inputs": ri_ix, "appraisal": app_ix, "evidence": ev_ix,
              "studies": np.stack([np.arange(n), np.ones(n, dtype=np.int64)], axis=1)}
     return frames, index
 
@@ -314,6 +374,7 @@ class Injector:
         self.ix = index
         self.rng = rng
         self.drop: dict[str, list[int]] = {t: [] for t in TABLES}
+        self.used_theories: set[int] = set()
 
     def set(self, table: str, row: int, field: str, value: str) -> None:
         self.f[table][row, field] = value
@@ -456,6 +517,9 @@ class Injector:
     def mmat_category(self, s: int) -> Inj:
         r = self.row("appraisal", s)
         cat = self.get("appraisal", r, "mmat_category")
+        if cat == "5":  # a mixed-methods study may answer other categories' criteria: leave one of its own open
+            self.set("appraisal", r, "c5_3", "NA")
+            return ("appraisal", r, "c5_3", "mmat.category", "NA")
         other = "1" if cat != "1" else "2"
         self.set("appraisal", r, f"c{other}_3", "yes")
         return ("appraisal", r, f"c{other}_3", "mmat.category", "yes")
@@ -480,12 +544,69 @@ class Injector:
         self.drop["appraisal"].append(self.row("appraisal", s))
         return ("studies", s, None, "cross.appraisal", None)
 
+    # --- the realist layer: theory-level errors each take theories no other injection touches ---
+    def _theories(self) -> pl.DataFrame:
+        th = self.f["theories"].with_row_index("_i")
+        kids = th.filter(pl.col("refines") != "NA").group_by("refines").agg(pl.col("_i").alias("_kids"))
+        return th.join(kids, left_on="theory_id", right_on="refines", how="left")
+
+    def _take(self, *rows: int) -> None:
+        self.used_theories.update(rows)
+
+    def lineage_self(self, s: int) -> Inj:
+        th = self._theories().filter((pl.col("refines") == "NA") & ~pl.col("_i").is_in(list(self.used_theories)))
+        i, tid = th.row(0, named=True)["_i"], th.row(0, named=True)["theory_id"]
+        self._take(i)
+        self.set("theories", i, "refines", tid)
+        return ("theories", i, "refines", "theory.lineage", tid)
+
+    def lineage_cycle(self, s: int) -> Inj:
+        used = list(self.used_theories)
+        th = self._theories().filter((pl.col("refines") == "NA") & pl.col("_kids").is_not_null()
+                                     & ~pl.col("_i").is_in(used))
+        for r in th.iter_rows(named=True):
+            child = next((c for c in r["_kids"] if c not in self.used_theories), None)
+            if child is not None:
+                break
+        self._take(r["_i"], child)
+        self.set("theories", r["_i"], "refines", self.get("theories", child, "theory_id"))
+        return ("theories", r["_i"], "refines", "theory.lineage", self.get("theories", child, "theory_id"))
+
+    def status_mismatch(self, s: int) -> Inj:
+        th = self._theories().filter((pl.col("status") == "initial") & pl.col("_kids").is_null()
+                                     & ~pl.col("_i").is_in(list(self.used_theories)))
+        i = th.row(0, named=True)["_i"]
+        self._take(i)
+        self.set("theories", i, "status", "supported")
+        return ("theories", i, "status", "theory.status", "supported")
+
+    def evidence_cmo(self, s: int) -> Inj:
+        r = self.row("evidence", s)
+        number = str(int(self.ix["cmo"][s][1]) + 1)
+        self.set("evidence", r, "cmo_number", number)
+        return ("evidence", r, "cmo_number", "evidence.cmo", number)
+
+    def evidence_justification(self, s: int) -> Inj:
+        r = self.row("evidence", s)
+        if self.get("evidence", r, "judgement") == "illustrates":  # adding a judgement never breaks a status
+            self.set("evidence", r, "judgement", "refines")
+        self.set("evidence", r, "justification", "NR")
+        self.set("evidence", r, "quote", "NR")
+        return ("evidence", r, "justification", "evidence.justification", "NR")
+
+    def confidence(self, s: int) -> Inj:
+        r = self.row("cmo", s)
+        self.set("cmo", r, "confidence", "medium")
+        self.set("cmo", r, "confidence_justification", "NR")
+        return ("cmo", r, "confidence_justification", "confidence.justification", "NR")
+
 
 KINDS: list[str] = [
     "type_integer", "type_number", "type_date", "type_boolean", "enum_case", "enum_space", "codes_with_commas",
     "pattern", "required", "blank", "minimum", "unique", "primary", "foreign", "band_rule", "band_tie",
     "band_justification", "age_order", "mean_range", "window", "ss_in_aims", "ss_measured", "mh_outcome", "english",
-    "exclusion", "mmat_category", "mmat_screening", "effect_text", "no_cmo", "no_appraisal",
+    "exclusion", "mmat_category", "mmat_screening", "effect_text", "no_cmo", "no_appraisal", "lineage_self",
+    "lineage_cycle", "status_mismatch", "evidence_cmo", "evidence_justification", "confidence",
 ]
 
 

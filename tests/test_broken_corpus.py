@@ -714,6 +714,112 @@ def study_row_pasted_twice(root: Path) -> list[E]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# the realist layer: theories and evidence
+
+
+def theory(tid: str) -> Callable[[dict[str, str]], bool]:
+    return lambda d: d["theory_id"] == tid
+
+
+@case(1)
+def theory_refines_itself(root: Path) -> list[E]:
+    line = update(root, "theories", theory("infants-linkage"), refines="infants-linkage")
+    return [E("theory.lineage", "theories", line, "refines")]
+
+
+@case(1)
+def theories_refine_each_other_in_a_cycle(root: Path) -> list[E]:
+    # stress-buffering-model <- infants-mechanisms <- infants-discussion-mechanisms, closed into a cycle
+    update(root, "theories", theory("stress-buffering-model"), refines="infants-discussion-mechanisms")
+    first = min(line_of(root, "theories", theory(t)) for t in ("stress-buffering-model", "infants-mechanisms",
+                                                                "infants-discussion-mechanisms"))
+    return [E("theory.lineage", "theories", first, "refines")]  # one report for the whole cycle
+
+
+@case(1)
+def theory_refines_an_unknown_theory(root: Path) -> list[E]:
+    line = update(root, "theories", theory("resources-cost-evidence"), refines="resources-afordability")
+    return [E("key.foreign", "theories", line, "refines")]
+
+
+@case(1)
+def evidence_for_an_unknown_theory(root: Path) -> list[E]:
+    line = update(root, "evidence", lambda d: d["theory_id"] == "infants-linkage" and d["study_id"] == "cho-2013",
+                  theory_id="infants-linkages")
+    return [E("key.foreign", "evidence", line, "theory_id")]
+
+
+@case(1)
+def evidence_from_an_unknown_study(root: Path) -> list[E]:
+    line = update(root, "evidence", lambda d: d["study_id"] == "eddy-2017", study_id="eddy-2071")
+    return [E("key.foreign", "evidence", line, "study_id")]
+
+
+@case(1)
+def evidence_names_a_configuration_the_study_lacks(root: Path) -> list[E]:
+    line = update(root, "evidence", lambda d: d["study_id"] == "doty-2017", cmo_number="2")
+    return [E("evidence.cmo", "evidence", line, "cmo_number")]
+
+
+@case(1)
+def unknown_judgement_code(root: Path) -> list[E]:
+    line = update(root, "evidence", lambda d: d["theory_id"] == "infants-linkage" and d["study_id"] == "cho-2013",
+                  judgement="support")
+    return [E("constraint.enum", "evidence", line, "judgement")]
+
+
+@case(1)
+def judgement_without_justification_or_quote(root: Path) -> list[E]:
+    line = update(root, "evidence", lambda d: d["judgement"] == "refutes", justification="NR", quote="NR")
+    return [E("evidence.justification", "evidence", line, "justification")]
+
+
+@case(0)
+def illustration_needs_no_justification(root: Path) -> list[E]:
+    update(root, "evidence", lambda d: d["judgement"] == "illustrates", justification="NR", quote="NR")
+    return []
+
+
+@case(1)
+def supported_theory_without_supporting_evidence(root: Path) -> list[E]:
+    line = update(root, "theories", theory("children-recreational-activities"), status="supported")
+    return [E("theory.status", "theories", line, "status")]
+
+
+@case(1)
+def contested_theory_whose_refutation_was_deleted(root: Path) -> list[E]:
+    delete_rows(root, "evidence", lambda d: d["theory_id"] == "infants-support-increase"
+                and d["judgement"] == "refutes")
+    return [E("theory.status", "theories", line_of(root, "theories", theory("infants-support-increase")), "status")]
+
+
+@case(1)
+def confidence_without_justification(root: Path) -> list[E]:
+    line = update(root, "cmo", study("cho-2013"), confidence_justification="NR")
+    return [E("confidence.justification", "cmo", line, "confidence_justification")]
+
+
+def test_a_long_quote_is_a_warning_at_the_configured_length(review_copy: Path) -> None:
+    line = update(review_copy, "evidence", lambda d: d["study_id"] == "vandam-2017", quote="word " * 61)
+    code, data, _ = run_validate(review_copy)
+    assert code == 0, data
+    long = [p for p in all_problems(data) if p["rule"] == "quote.length"]
+    assert [(p["resource"], p["line"], p["field"], p["severity"]) for p in long] == [
+        ("evidence", line, "quote", "warning")]
+    assert "61 words, more than 60" in long[0]["message"]
+    # the limit is a parameter of the review: 30 words flags the bundled quotes longer than that, and nothing else
+    edit_json(review_copy / "datapackage.json", lambda d: d["cmokit"]["realist"].update(quote_max_words=30))
+    code, data, _ = run_validate(review_copy)
+    flagged = {(p["resource"], p["line"]) for p in all_problems(data) if p["rule"] == "quote.length"}
+    expected = set()
+    for table in ("cmo", "evidence"):
+        header, rows = read_table(review_copy, table)
+        expected |= {(table, record_line(review_copy, table, i)) for i, r in enumerate(rows)
+                     if len(r[header.index("quote")].split()) > 30}
+    assert code == 0 and flagged == expected and len(flagged) > 5
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def run_validate(root: Path) -> tuple[int, dict | None, str]:
@@ -778,7 +884,8 @@ def test_corpus_covers_every_rule_of_the_issue() -> None:
              "codebook.mismatch", "age.order", "age.mean_range", "age_band.rule", "age_band.tie",
              "age_band.justification", "inclusion.ss_in_aims", "inclusion.ss_measured", "inclusion.mh_outcome",
              "inclusion.english", "inclusion.window", "exclusion.criteria", "mmat.category", "mmat.screening",
-             "cross.cmo", "cross.appraisal", "cross.effect_text"}
+             "cross.cmo", "cross.appraisal", "cross.effect_text", "theory.lineage", "theory.status", "evidence.cmo",
+             "evidence.justification", "confidence.justification"}
     covered: set[str] = set()
     for mutate, _ in CASES.values():  # the rules a case expects are in its source
         covered |= {r for r in rules if f'"{r}"' in inspect.getsource(mutate)}

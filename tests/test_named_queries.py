@@ -255,6 +255,59 @@ def test_cmo_text_search(ask):
     assert refs(ask("cmo_text_search", text="HIV")) == [43]
 
 
+def test_evidence_for_theory(ask):
+    # Infants: "Three studies [34-36] reported increased social support ... One moderate-quality study [33] ...
+    # reported findings in relation to social support that favoured the control group"
+    rows = ask("evidence_for_theory", theory="infants-support-increase")
+    assert [(r["ref_number"], r["judgement"]) for r in rows] == [
+        (34, "supports"), (35, "supports"), (36, "supports"), (33, "refutes")]
+    assert (rows[-1]["rigour"], rows[-1]["quality"]) == ("medium", "moderate")
+    assert all(r["cmo_number"] == 1 and r["relevance"] is None for r in rows)
+    # Children: "Three interventions sought to change capacities of social networks and whole service systems
+    # (including schools) to mobilise social support for parents [40,47,54]" ([54] is tabled with adolescents)
+    rows = ask("evidence_for_theory", theory="children-service-systems")
+    assert refs(rows) == [40, 47, 54] and {r["age_band"] for r in rows} == {"children", "adolescents"}
+    assert ask("evidence_for_theory", theory="no-such-theory") == []
+
+
+def test_contested_theories(ask):
+    rows = {r["theory_id"]: r for r in ask("contested_theories")}
+    assert set(rows) == {"infants-support-increase", "infants-child-outcomes"}
+    # "Only one low-quality study [35] reported positive effects on mother-infant attachment ... Two studies [34,36]
+    # reported that design errors might have explained the lack of evidence on infant outcomes"
+    assert (rows["infants-child-outcomes"]["supporting_refs"], rows["infants-child-outcomes"]["refuting_refs"]) == (
+        [35], [34, 36])
+    assert rows["infants-support-increase"]["refuting_refs"] == [33]
+    assert {r["status"] for r in rows.values()} == {"contested"}
+
+
+def test_studies_without_theory(ask):
+    # the paper names these studies only within its band ranges ([32,37-48], [49-64]) or, for [49,51,56], in the
+    # sentences on middle-income countries: no claim of the synthesis cites them
+    rows = ask("studies_without_theory")
+    assert refs(rows) == [48, 49, 51, 52, 56, 58, 59, 61, 63, 64]
+    assert [r["ref_number"] for r in rows][:2] == [48, 49]  # Table 2 before Table 3
+
+
+def test_theory_lineage(ask):
+    rows = {r["theory_id"]: r for r in ask("theory_lineage")}
+    assert len(rows) == 51
+    # Introduction: "the stress-buffering model suggests that social support reduces the impact of negative life
+    # events"; Results (infants): social support "expected to protect against negative impacts of depressive
+    # symptoms and stress"; Discussion (infants): "either through social-cognitive ... or stress-buffering mechanisms"
+    line = rows["infants-discussion-mechanisms"]
+    assert (line["root_id"], line["depth"], line["path"]) == (
+        "stress-buffering-model", 2, ["stress-buffering-model", "infants-mechanisms", "infants-discussion-mechanisms"])
+    assert all(r["depth"] == len(r["path"]) - 1 and r["path"][-1] == tid for tid, r in rows.items())
+    # Resource inputs: "A third of the studies explicitly highlighted the affordability ... there was also evidence
+    # that interventions could require high levels of (unplanned) resources ... [38,42,47]"; Abstract: "Although
+    # interventions were considered affordable, some required substantial human and financial resources"
+    line = {r["theory_id"]: r for r in ask("theory_lineage", root="resources-affordability")}
+    assert set(line) == {"resources-affordability", "resources-public-sector-time", "resources-access-barriers",
+                         "resources-implementation-challenges", "resources-cost-evidence", "abstract-affordability"}
+    assert (line["resources-public-sector-time"]["n_evidence"], line["abstract-affordability"]["depth"]) == (3, 2)
+
+
 def test_every_named_query_is_tested():
     source = Path(__file__).read_text(encoding="utf-8")
     review = Review.open(Path(__file__).resolve().parents[1])

@@ -223,3 +223,100 @@ def test_consensus_files_are_in_primary_key_order_as_reconcile_writes_them(revie
     for r in review.data_resources:
         data = rows(r.name)
         assert data == sorted(data, key=_sort_key(r)), f"{r.name}.csv is not in primary-key order"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the data audit of all 33 studies (docs/data-notes.md, "The audit of all 33 studies")
+
+
+def test_audit_byrne_mechanism_keeps_the_word_lost_at_the_column_boundary():
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    # Table 2: "... hypothesised to increase help seeking behaviour including help for child development support"
+    assert cmo["byrne-2012"]["mechanisms"].split("\n")[1].endswith("including help for child development support")
+    assert "restored" in cmo["byrne-2012"]["notes"]
+
+
+@pytest.mark.parametrize("first,second,paragraph", [
+    ("nabuco-2014", "pancer-2013", "Providing opportunities for parents in the same community"),
+    ("nabuco-2014", "pancer-2013", "Skills to access community resources"),
+    ("nabuco-2014", "marcynyszyn-2011", "(role of social support not well described)"),
+    ("pancer-2013", "parcel-2012", "Changing the environment"),
+    ("romjinders-2017", "schwartz-2013", "Some improvements in social support from family"),
+    ("valdez-2011", "vanvoorhees-2008", "Small decrease in internalising and behaviour problems"),
+    ("valdez-2011", "valdez-2013", "Teaching families about building external social supports"),
+    ("valdez-2013", "vella-2018", "Children experience high rates of suicide attempts"),
+    ("bohleber-2016", "cluver-2017", "Providing information about mental health promotion"),
+])
+def test_audit_a_paragraph_that_could_belong_to_either_row_is_noted_on_both(first, second, paragraph):
+    notes = {r["study_id"]: r["notes"] + " " + r["confidence_justification"] for r in rows("cmo")}
+    studies = {r["study_id"]: r["notes"] for r in rows("studies")}
+    for sid in (first, second):
+        assert paragraph in notes[sid] + studies[sid], sid
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    assert {cmo[first]["confidence"], cmo[second]["confidence"]} != {"high"}
+
+
+def test_audit_coded_values_keep_the_qualifiers_the_paper_states():
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    # "Parents reported higher levels of family support ... Perceived helpfulness of resources largely unchanged"
+    assert cmo["marcynyszyn-2011"]["ss_effect"] == "mixed" and "largely unchanged" in cmo["marcynyszyn-2011"]["notes"]
+    # "(for those who stay in mentoring relationship for a year or longer)": kept in the text, noted, not coded mixed
+    assert cmo["dewit-2016"]["child_effect"] == "improved" and "a year or longer" in cmo["dewit-2016"]["notes"]
+    assert cmo["january-2016"]["ss_effect"] == "improved" and "not about partnering" in cmo["january-2016"]["notes"]
+    # "educating parents and sport coaches about supporting male youth"
+    assert set(cmo["vella-2018"]["support_sources"].split("; ")) == {"family", "professionals", "community"}
+    # Table 2 "(but no evidence on child mental health presented)" while mh_outcome is measured: noted
+    studies = {r["study_id"]: r for r in rows("studies")}
+    for sid in ("ayton-2016", "byrne-2012", "branch-2013"):
+        assert studies[sid]["mh_outcome"] == "measured" and "previous evaluations" in studies[sid]["notes"], sid
+
+
+# Where the paper names each study outside the range citations of its band ([32,37-48], [49-64]) and its table
+DISCUSSED = {
+    33: ["Results: Resource inputs", "Discussion: Discussion of findings by age groups: Infants"],
+    35: ["Results: Resource inputs"], 38: ["Results: Resource inputs"], 41: ["Results: Resource inputs"],
+    42: ["Results: Resource inputs"], 44: ["Results: Resource inputs"], 45: ["Results: Resource inputs"],
+    47: ["Results: Resource inputs"], 55: ["Results: Resource inputs"],
+    43: ["Results (opening paragraphs)", "Findings: Adolescents", "Results: Resource inputs"],
+    46: ["Findings: Adolescents"], 49: ["Results (opening paragraphs)"], 51: ["Results (opening paragraphs)"],
+    56: ["Results (opening paragraphs)"], 54: ["Findings: Children"], 62: ["Findings: Children"],
+}
+
+
+def test_audit_sources_name_every_section_that_discusses_the_study(studies):
+    for ref, r in by_ref(studies).items():
+        sources = r["sources"].replace("Age-group specific findings", "Findings")
+        band = {"infants": "Infants", "children": "Children", "adolescents": "Adolescents"}[r["age_band"]]
+        assert sources.startswith(f"Table {r['paper_table']}; Results: Findings: {band}"), ref
+        for section in DISCUSSED.get(ref, []):
+            assert section in sources, (ref, section)
+
+
+def test_audit_group_statements_are_reflected_or_noted(studies):
+    measures = [r for r in rows("measures") if r["construct"] == "social_support"]
+    # infants: "None of the studies reported an increase in support from partners, parents or friends (even though
+    # all four studies measured this)"
+    for sid in ("cho-2013", "letourneau-2011", "mitchell-2015", "stubbs-2016"):
+        assert any("partner" in m["description"] for m in measures if m["study_id"] == sid), sid
+    cmo = {r["study_id"]: r for r in rows("cmo")}
+    # "Two studies [34,36] reported that design errors might have explained the lack of evidence on infant outcomes"
+    assert all("design errors" in cmo[sid]["notes"] for sid in ("cho-2013", "stubbs-2016"))
+    # "providing a trusted person ... (see for example Drummond et al. [40])": not in its Table 2 row, noted
+    assert "trusted person" in cmo["drummond-2014"]["notes"]
+    # "Three interventions sought to change capacities of social networks and whole service systems [40,47,54]"
+    assert all("[40,47,54]" in studies[sid]["notes"] for sid in ("drummond-2014", "parcel-2012", "hauken-2015"))
+    # "Two studies were about universal preventative interventions ... transition to employment ... male athletes"
+    assert all("universal preventative" in studies[sid]["notes"] for sid in ("bohleber-2016", "vella-2018"))
+
+
+def test_every_configuration_field_names_its_realist_role(review: Review):
+    from cmokit.package.model import ROLES
+
+    cmo = review.resource("cmo")
+    assert all(f.role in ROLES for f in cmo.fields), [(f.name, f.role) for f in cmo.fields]
+    by_role = {role: [f.name for f in cmo.fields_by_role(role, text=True)] for role in ROLES}
+    assert by_role["context"] == ["context"] and by_role["mechanism"] == ["mechanisms"]
+    assert by_role["outcome"] == ["ss_outcomes", "child_outcomes"]  # text; the coded effects are outcomes too
+    assert [f.name for f in cmo.fields_by_role("outcome") if f.coded] == ["ss_effect", "child_effect"]
+    # no other table holds configurations
+    assert [r.name for r in review.resources if any(f.role for f in r.fields)] == ["cmo"]

@@ -202,6 +202,61 @@ def test_appraisal_plot_draws_recorded_answers_of_the_studys_category(edited):
     assert text_of(rows["letourneau-2011"].find("s:text[@class='category']", NS)) == "2 Randomised controlled trial"
 
 
+# ------------------------------------------------------------------------------------------------ theories
+
+def theory_cells(root: ET.Element) -> dict[tuple[str, str], list[str]]:
+    return {(g.get("data-theory"), g.get("data-study")): g.get("data-judgements").split()
+            for g in root.iterfind(".//s:g[@class='cell']", NS)}
+
+
+@pytest.mark.parametrize("band", [None, "infants"])
+def test_theory_matrix_marks_equal_the_evidence_csv(review, band):
+    studies = {s["study_id"]: s for s in included(review) if band in (None, s["age_band"])}
+    expected: dict[tuple[str, str], list[str]] = {}
+    for e in read(review / "extract/consensus/evidence.csv"):
+        if e["study_id"] in studies:
+            expected.setdefault((e["theory_id"], e["study_id"]), []).append(e["judgement"])
+    code, out, _ = plot_cli(review, "theories", "-o", "-", *(["--band", band] if band else []))
+    assert code == 0
+    root = ET.fromstring(out.encode())
+    drawn = theory_cells(root)
+    assert {k: v for k, v in drawn.items() if v} == expected
+    # one marked circle per judgement, its symbol written in it
+    symbols = {"supports": "+", "refutes": "\u2212", "refines": "~", "illustrates": "i"}
+    for g in root.iterfind(".//s:g[@class='cell']", NS):
+        assert [text_of(x) for x in g.iterfind("s:text", NS)] == [symbols[j] for j in g.get("data-judgements").split()]
+    # rows: the theories with evidence; columns: every included study of the band(s), grouped by band, by reference
+    assert {t for t, _ in drawn} == {t for t, _ in expected}
+    columns = [x.get("data-study") for x in root.iterfind(".//s:text[@class='study-ref']", NS)]
+    order = [b for b in ("infants", "children", "adolescents") if band in (None, b)]
+    assert columns == [s["study_id"] for s in sorted(studies.values(), key=lambda s: (order.index(s["age_band"]),
+                                                                                       int(s["ref_number"])))]
+    assert [x.get("data-band") for x in root.iterfind(".//s:text[@class='band-label']", NS)] == order
+    notes = " ".join(text_of(x) for x in root.iterfind(".//s:text[@class='note']", NS))
+    n_theories = len(read(review / "extract/consensus/theories.csv"))
+    linked = len({t for t, _ in expected})
+    assert f"{sum(map(len, expected.values()))} evidence judgements on {linked} theories" in notes
+    assert f"{n_theories - linked} theories have no evidence" in notes
+
+
+def test_theory_matrix_on_the_bundled_review_shows_the_papers_contested_claims(review):
+    code, out, _ = plot_cli(review, "theories", "-o", "-")
+    root = ET.fromstring(out.encode())
+    drawn = theory_cells(root)
+    # "Three studies [34-36] reported increased social support ... One moderate-quality study [33] ... favoured the
+    # control group"; "One study [43] found that child behaviour problems could become worse, which they attributed
+    # to insufficiently skilled staff" (two pieces of evidence in one cell)
+    row = {s: j for (t, s), j in drawn.items() if t == "infants-support-increase" and j}
+    assert row == {"stubbs-2016": ["supports"], "mitchell-2015": ["supports"], "cho-2013": ["supports"],
+                   "letourneau-2011": ["refutes"]}
+    assert drawn[("adolescents-child-outcomes", "lachman-2017")] == ["refutes", "refines"]
+    legend = [g.get("data-judgement") for g in root.iterfind(".//s:g[@class='legend-key']", NS)]
+    assert legend == ["supports", "refutes", "refines", "illustrates"]
+    desc = text_of(root.find("s:desc", NS))
+    assert "Infants: interventions increase parents' social support: supports [34, 35, 36]; refutes [33]" in desc
+    assert out == plot_cli(review, "theories", "-o", "-")[1]  # deterministic
+
+
 # ------------------------------------------------------------------------------------------------ text and output
 
 def test_labels_with_xml_characters_are_escaped(edited):

@@ -110,3 +110,51 @@ def test_missing_cells_show_their_code(review_copy):
     table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert table[0]["Study ID"] == "Cho et al (2013) [36]"
     assert table[0]["Mechanisms for improved child mental health"] == "NR"
+
+
+# ------------------------------------------------------------------------------------------------ --theories
+
+def test_theory_table_has_every_theory_with_its_studies_by_judgement(review):
+    result = CliRunner().invoke(main, ["tables", "--theories", "-C", str(review), "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    theories = read(review / "extract/consensus/theories.csv")
+    assert [r["Theory"] for r in table] == [f"{t['label']} ({t['theory_id']})" for t in theories]
+    assert [r["Statement"] for r in table] == [t["statement"] for t in theories]
+    studies = {s["study_id"]: f"{s['study_label']} [{s['ref_number']}]" for s in read(review / "extract/consensus/"
+                                                                                        "studies.csv")}
+    column = {"supports": "Supporting studies", "refutes": "Refuting studies", "refines": "Refining studies",
+              "illustrates": "Illustrating studies"}
+    expected: dict[tuple[str, str], set[str]] = {}
+    for e in read(review / "extract/consensus/evidence.csv"):
+        expected.setdefault((e["theory_id"], column[e["judgement"]]), set()).add(studies[e["study_id"]])
+    for row, t in zip(table, theories, strict=True):
+        for col in column.values():
+            got = set(row[col].split("\n")) - {""}
+            assert got == expected.get((t["theory_id"], col), set()), (t["theory_id"], col)
+    by_id = {t["theory_id"]: r for t, r in zip(theories, table, strict=True)}
+    # "Three studies [34-36] reported increased social support ... One moderate-quality study [33] ..."
+    assert by_id["infants-support-increase"]["Refuting studies"] == "Letourneau et al (2011) [33]"
+    assert by_id["infants-support-increase"]["Rigour"] == "[33] medium"
+    assert by_id["children-service-systems"]["Rigour"] == "NR"  # evidence, none rated
+    assert by_id["abstract-pathways"]["Rigour"] == ""  # no evidence at all
+
+
+def test_theory_table_as_markdown_and_excel(review, tmp_path):
+    result = CliRunner().invoke(main, ["tables", "--theories", "-C", str(review), "-o", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "t" / "theories.md").read_text(encoding="utf-8")
+    assert text.startswith("### Theories and the evidence") and "Pancer et al. (2013) [46]<br>Bohleber" in text
+    from openpyxl import load_workbook
+
+    out = tmp_path / "theories.xlsx"
+    assert CliRunner().invoke(main, ["tables", "--theories", "-C", str(review), "-f", "xlsx", "-o", str(out)]
+                              ).exit_code == 0
+    ws = load_workbook(out).active
+    assert ws.title == "Theories" and [c.value for c in ws[2]][:4] == ["Theory", "Kind", "Status", "Statement"]
+    assert ws.max_row == 2 + len(read(review / "extract/consensus/theories.csv"))
+
+
+def test_theories_and_band_together_is_a_usage_error(review):
+    result = CliRunner().invoke(main, ["tables", "--theories", "--band", "infants", "-C", str(review)])
+    assert result.exit_code == 2 and "--theories" in result.output

@@ -8,7 +8,8 @@ import click
 
 from cmokit.cli.options import db_option, handle_errors, legacy_path_argument, open_review, output_option, review_option
 
-KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.presentation.plot_data.KINDS (here: --help stays light)
+# cmokit.presentation.plot_data.KINDS (repeated here so that --help stays light)
+KINDS = ("evidence-map", "effects", "appraisal", "theories")
 
 
 @click.command()
@@ -17,23 +18,25 @@ KINDS = ("evidence-map", "effects", "appraisal")  # cmokit.presentation.plot_dat
 @output_option("The SVG file to write (FILE.svg, replaced atomically), or '-' for standard output.", required=True,
                dash=True)
 @click.option("--band", "-b", default=None,
-              help="One age band (e.g. adolescents); for effects and appraisal. Default: every band.")
+              help="One age band (e.g. adolescents); for effects, appraisal and theories. Default: every band.")
 @review_option
 @db_option
 @handle_errors
 def command(kind: str, path: Path | None, output: Path, band: str | None, review: Path | None,
             db: Path | None) -> None:
-    """Draw an evidence map, an effects grid or an MMAT traffic-light plot as SVG.
+    """Draw an evidence map, an effects grid, an MMAT traffic-light plot or a theory matrix as SVG.
 
     KIND is evidence-map (studies by intervention type and age band), effects (CMO configurations by effect on
-    social support and on the child) or appraisal (MMAT 2018 answers per study, robvis style). The database is
-    rebuilt first if stale.
+    social support and on the child), appraisal (MMAT 2018 answers per study, robvis style) or theories (each
+    theory's evidence: which studies support, refute, refine or illustrate it, studies grouped by age band). The
+    database is rebuilt first if stale.
 
     \b
     Examples:
       cmokit plot evidence-map --output evidence-map.svg
       cmokit plot effects --band adolescents --output effects-adolescents.svg
       cmokit plot appraisal -o - > appraisal.svg
+      cmokit plot theories -o theories.svg
     """
     from cmokit.presentation.plot import check_output, check_request, plot, write_plot
     from cmokit.synthesis.build import ensure_database

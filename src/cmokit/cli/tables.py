@@ -11,6 +11,9 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
 
 @click.command()
 @click.option("--band", "-b", default=None, help="One age band (e.g. adolescents); default every band.")
+@click.option("--theories", is_flag=True,
+              help="The theory table instead: per theory its statement, status, the studies that support, refute, "
+                   "refine or illustrate it (with reference numbers) and the rigour of the evidence.")
 @format_option(("markdown", "csv", "xlsx"), "markdown",
                "Markdown (paragraphs joined by <br>), CSV (paragraphs on separate lines in a quoted cell) or "
                "xlsx (an Excel workbook, one sheet per table; needs --output FILE.xlsx).")
@@ -19,30 +22,38 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
 @review_option
 @db_option
 @handle_errors
-def command(band: str | None, fmt: str, output: Path | None, review: Path | None, db: Path | None) -> None:
-    """Write the review's evidence tables (Tables 1-3) as Markdown, CSV or Excel.
+def command(band: str | None, theories: bool, fmt: str, output: Path | None, review: Path | None,
+            db: Path | None) -> None:
+    """Write the review's evidence tables (Tables 1-3), or its theory table, as Markdown, CSV or Excel.
 
     One table per age band, from the database, as the paper prints them.
 
-    Columns: Study ID, Intervention components, Context, Mechanisms for improved child mental health, Social
-    support outcomes, Child outcomes; rows in the paper's order. The database is rebuilt first if stale.
+    Columns: Study ID, then the configuration's fields by realist role (for the bundled review: Intervention
+    components, Context, Mechanisms for improved child mental health, Social support outcomes, Child outcomes);
+    rows in the paper's order. With --theories, one row per theory: its statement, kind and status, the supporting,
+    refuting, refining and illustrating studies with their reference numbers, and the rigour of the evidence. The
+    database is rebuilt first if stale.
 
     \b
     Examples:
       cmokit tables                        # Markdown to standard output
       cmokit tables --band children -f csv
       cmokit tables -f xlsx -o tables.xlsx
+      cmokit tables --theories -f csv -o theories.csv
     """
     from cmokit.core.errors import CmokitError
     from cmokit.presentation.tables import check_xlsx_output, to_csv, to_markdown, write_tables
     from cmokit.synthesis.build import ensure_database
-    from cmokit.synthesis.tables import paper_tables
+    from cmokit.synthesis.tables import paper_tables, theory_table
 
+    if theories and band is not None:
+        raise CmokitError("--band chooses one of Tables 1-3; the theory table (--theories) covers every band.",
+                          rule="usage")
     if fmt == "xlsx":
         check_xlsx_output(output)  # before the database is (re)built: a refused command writes nothing
     rv = open_review(review)
     db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
-    tables = paper_tables(rv, db_path, band)
+    tables = [theory_table(rv, db_path)] if theories else paper_tables(rv, db_path, band)
     if output is None:
         if fmt == "csv":
             if len(tables) != 1:

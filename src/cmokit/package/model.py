@@ -22,6 +22,8 @@ from cmokit.package.spec import missing_map as _missing
 from cmokit.package.spec import text_of
 
 URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# the realist role a field of a configuration table declares ("cmokit:role"); the engine finds C, M and O by role
+ROLES = ("intervention", "context", "mechanism", "outcome", "resource", "other")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ class Field:
         if not isinstance(cats, list):
             return None
         return [c.get("value") if isinstance(c, dict) else c for c in cats]
+
+    @property
+    def role(self) -> str | None:
+        """The field's realist role (``cmokit:role``: one of :data:`ROLES`), or None when it declares none."""
+        role = self.raw.get("cmokit:role")
+        return str(role) if role is not None else None
 
     @classmethod
     def from_descriptor(cls, d: dict) -> Field:
@@ -259,6 +267,11 @@ class Resource:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+    def fields_by_role(self, *roles: str, text: bool = False) -> list[Field]:
+        """The fields declaring one of ``roles`` (``cmokit:role``), in schema order; with ``text``, only free-text
+        fields (strings that are not codes), e.g. a configuration's context in words rather than its coded effects."""
+        return [f for f in self.fields if f.role in roles and not (text and (f.type != "string" or f.coded))]
 
 
 @dataclass

@@ -29,6 +29,8 @@ def _constraints(f: Field, key: set[str]) -> str:
         parts.append(" / ".join(f.true_values + f.false_values))
     if f.multiple:
         parts.append("several codes, `; `-separated")
+    if f.role:
+        parts.append(f"role: {f.role}")
     return ", ".join(parts)
 
 
@@ -62,7 +64,8 @@ def render(review: Review) -> str:
                 f"File: `{r.rel_path}`. Primary key: {', '.join(f'`{k}`' for k in r.primary_key) or 'none'}."]
         for fk in r.foreign_keys:
             ref = fk["reference"]
-            out.append(f"Foreign key: `{', '.join(fk['fields'])}` → `{ref['resource']}.{', '.join(ref['fields'])}`.")
+            target = ref.get("resource") or r.name  # no resource: a reference to the table itself
+            out.append(f"Foreign key: `{', '.join(fk['fields'])}` → `{target}.{', '.join(ref['fields'])}`.")
         out += ["", "| field | type | constraints | description |", "| --- | --- | --- | --- |"]
         key = set(r.primary_key)
         for f in r.fields:

@@ -1,5 +1,5 @@
-"""Pictures of the synthesis as SVG, drawn from the review's database: an evidence map, an effects grid and an MMAT
-2018 traffic-light plot.
+"""Pictures of the synthesis as SVG, drawn from the review's database: an evidence map, an effects grid, an MMAT
+2018 traffic-light plot and the theory x study matrix (:mod:`cmokit.presentation.theory_map`).
 
 Each kind has a data function (what is counted, from the database: :mod:`cmokit.presentation.plot_data`) and a
 render function (the SVG text, here), so the numbers can be checked apart from the drawing. Labels and code order
@@ -325,12 +325,16 @@ def check_request(review: Review, kind: str, band: str | None) -> None:
 
 
 def plot(review: Review, db_path: Path, kind: str, band: str | None = None) -> str:
-    """SVG text of one kind of plot (``evidence-map``, ``effects`` or ``appraisal``)."""
+    """SVG text of one kind of plot (``evidence-map``, ``effects``, ``appraisal`` or ``theories``)."""
     check_request(review, kind, band)
     if kind == "evidence-map":
         return evidence_map(review, db_path)
     if kind == "effects":
         return effects_grid(review, db_path, band)
+    if kind == "theories":
+        from cmokit.presentation.theory_map import theory_map
+
+        return theory_map(review, db_path, band)
     return appraisal_plot(review, db_path, band)
 
 

@@ -1,5 +1,6 @@
 """What the plots count, read from the review's database: the evidence map, the effects grid and the MMAT 2018
-appraisal (every number a picture shows comes from here, so it can be checked apart from the drawing).
+appraisal (every number a picture shows comes from here, so it can be checked apart from the drawing). The theory x
+study matrix has its data and drawing in :mod:`cmokit.presentation.theory_map`.
 
 Labels and code order come from the review's codebook, age bands from the descriptor.
 """
@@ -10,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmokit.core.errors import CmokitError
-from cmokit.package.model import Review
+from cmokit.package.model import Field, Review
 from cmokit.synthesis.database import MISSING_SCHEMA, connect_readonly
+from cmokit.synthesis.ddl import q
 
-KINDS = ("evidence-map", "effects", "appraisal")
-BAND_KINDS = ("effects", "appraisal")
+KINDS = ("evidence-map", "effects", "appraisal", "theories")
+BAND_KINDS = ("effects", "appraisal", "theories")
 
 MMAT_ANSWERS = ("yes", "no", "cant_tell")
 MMAT_RATINGS = ("low", "moderate", "high")
@@ -168,18 +170,31 @@ def evidence_map_data(review: Review, db_path: Path) -> Grid:
                 row_totals, col_totals, len(rows), "studies", "Intervention type", "Age band", notes)
 
 
+def effect_fields(review: Review) -> tuple[Field, Field]:
+    """The two coded outcome fields of ``cmo`` (``cmokit:role`` outcome with an enum), in schema order: for the
+    bundled review ss_effect (rows of the effects grid) and child_effect (columns)."""
+    fields = [f for f in review.resource("cmo").fields_by_role("outcome") if f.enum] if review.has("cmo") else []
+    if len(fields) < 2:
+        raise CmokitError("the effects grid needs two coded outcome fields in cmo (cmokit:role outcome, with an "
+                          "enum); its schema declares fewer.", rule="plot.unsupported")
+    return fields[0], fields[1]
+
+
 def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid:
-    """CMO configurations of included studies by effect on social support (rows) and on the child (columns)."""
+    """CMO configurations of included studies by effect on social support (rows) and on the child (columns): the
+    first two coded outcome fields of cmo, found by role (:func:`effect_fields`)."""
     check_band(review, band)
-    sql = ("SELECT CAST(c.ss_effect AS VARCHAR), mc.ss_effect, CAST(c.child_effect AS VARCHAR), mc.child_effect, "
+    fr, fc = effect_fields(review)
+    a, b = q(fr.name), q(fc.name)
+    sql = (f"SELECT CAST(c.{a} AS VARCHAR), mc.{a}, CAST(c.{b} AS VARCHAR), mc.{b}, "
            "c.study_id FROM cmo c JOIN studies s USING (study_id) "
            f"LEFT JOIN {MISSING_SCHEMA}.cmo mc "
            "ON mc.study_id = c.study_id AND mc.cmo_number = CAST(c.cmo_number AS VARCHAR) "
            "WHERE CAST(s.inclusion_status AS VARCHAR) = $included "
            "AND ($band IS NULL OR CAST(s.age_band AS VARCHAR) = $band) ORDER BY c.study_id, c.cmo_number")
     fetched = _fetch(db_path, sql, {"included": _included(review), "band": band}, "effects grid")
-    rows = code_labels(review, "cmo", "ss_effect")
-    cols = code_labels(review, "cmo", "child_effect")
+    rows = code_labels(review, "cmo", fr.name)
+    cols = code_labels(review, "cmo", fc.name)
     counts: dict[tuple[str, str], int] = {}
     row_totals: dict[str, int] = {}
     col_totals: dict[str, int] = {}
@@ -205,7 +220,7 @@ def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid
              "Each configuration counts once, in the cell of its coded effect on social support and on the child."]
     title = "Effects on social support and on the child" + (f": {label}" if band else "")
     return Grid("effects", title, rows, cols, counts, row_totals, col_totals, len(fetched), "CMO configurations",
-                "Effect on social support", "Effect on the child's mental health", notes)
+                fr.raw.get("title") or fr.name, fc.raw.get("title") or fc.name, notes)
 
 
 def _criteria_fields(category: str | None) -> list[str]:

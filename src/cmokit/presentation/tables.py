@@ -1,5 +1,6 @@
-"""The paper's tables as files: Markdown, CSV, or an Excel workbook with one sheet per table (a cell's paragraphs
-stay separate lines: ``<br>`` in Markdown, line breaks in a quoted CSV cell, wrapped lines in Excel)."""
+"""The paper's tables (and the theory table) as files: Markdown, CSV, or an Excel workbook with one sheet per table
+(a cell's paragraphs stay separate lines: ``<br>`` in Markdown, line breaks in a quoted CSV cell, wrapped lines in
+Excel)."""
 
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ def tables_to_xlsx(tables: list[PaperTable], output: Path) -> Path:
     from cmokit.presentation.workbook import sheet_names, workbook, write_table
 
     check_xlsx_output(output)
-    names = sheet_names(f"Table {t.number} {t.band}" for t in tables)
+    names = sheet_names(t.sheet_name for t in tables)
     with workbook(output) as book:
         for t, name in zip(tables, names, strict=True):
-            write_table(book, name, t.columns, t.rows, title=t.title, label=f"Table {t.number}")
+            label = t.sheet_name if t.sheet else f"Table {t.number}"
+            write_table(book, name, t.columns, t.rows, title=t.title, label=label)
     return output

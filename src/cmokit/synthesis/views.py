@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cmokit.package.model import Review
+from cmokit.package.model import Resource, Review
 from cmokit.synthesis.database import MISSING_SCHEMA, MISSING_TABLE, SYSTEM_TABLES
 from cmokit.synthesis.ddl import lit, q
 
@@ -16,7 +16,20 @@ VIEW_DOCS: dict[str, str] = {
     "study_cmo": "Each CMO configuration with its study's identity, band, table position, recipient and income group.",
     "study_measures": "Each measure with its study's identity and band.",
     "study_resource_inputs": "Each resource input with its study's identity and band.",
+    "theory_evidence": "Each evidence judgement (theory x study): the theory's kind, label and status, the study's "
+                       "identity and band, the judgement, its relevance and rigour, the study's quality (the lowest "
+                       "MMAT overall rating) and the configuration it draws on, by realist role (intervention, "
+                       "context, mechanism, outcome: the text fields of that role, one per line).",
+    "theory_lineage": "One row per theory with its lineage, walked up the refines chain (recursively): root_id (the "
+                      "theory it descends from, which refines none), depth (0 for a root) and path (theory ids from "
+                      "the root down to this theory). A cycle is cut where it would repeat a theory.",
 }
+ROLE_COLUMNS = ("intervention", "context", "mechanism", "outcome")
+
+
+def configuration_table(review: Review) -> Resource | None:
+    """The table holding the CMO configurations: the first resource whose fields declare a mechanism role."""
+    return next((r for r in review.resources if r.fields_by_role("mechanism")), None)
 
 
 def documented_views(review: Review) -> list[tuple[str, str, str]]:
@@ -50,6 +63,7 @@ def documented_views(review: Review) -> list[tuple[str, str, str]]:
             out.append((name, VIEW_DOCS[name],
                         f"SELECT {', '.join('s.' + q(c) for c in cols)}, c.* EXCLUDE (study_id) "
                         f"FROM studies s JOIN {q(child)} c USING (study_id) ORDER BY {order}"))
+    out += _theory_views(review, have)
     out = [v for v in out if v[0] not in have]  # a resource of the same name wins
     taken = set(have) | set(SYSTEM_TABLES) | {v[0] for v in out}
     for r in review.resources:
@@ -85,3 +99,47 @@ def missing_view(review: Review) -> tuple[str, str, str]:
     return (MISSING_TABLE, "One row per cell whose typed column holds NULL because the CSV has a missing-value code: "
             "resource, key (primary-key values as text), field, code ('' not yet extracted, NR not reported, NA not "
             "applicable; or the raw text of an invalid cell kept by a forced build) and its label.", sql)
+
+
+def _theory_views(review: Review, have: dict[str, set[str]]) -> list[tuple[str, str, str]]:
+    """theory_evidence and theory_lineage, when the review has theories (and evidence with studies)."""
+    out: list[tuple[str, str, str]] = []
+    theory = {"theory_id", "kind", "label", "status", "refines"}
+    if "theories" not in have or not theory <= have["theories"]:
+        return out
+    evidence = {"theory_id", "study_id", "evidence_number", "cmo_number", "judgement", "relevance", "rigour", "quote",
+                "locator", "justification"}
+    ident = [c for c in ("ref_number", "study_label", "age_band") if c in have.get("studies", set())]
+    if "evidence" in have and evidence <= have["evidence"] and "studies" in have:
+        cols = ["e.theory_id", "t.kind", "t.label", "t.status", "e.study_id", *(f"s.{q(c)}" for c in ident),
+                "e.evidence_number", "e.cmo_number", "e.judgement", "e.relevance", "e.rigour"]
+        # left joins: a forced build of invalid data keeps an evidence row whose theory or study is missing
+        joins = ["LEFT JOIN theories t ON t.theory_id = e.theory_id", "LEFT JOIN studies s ON s.study_id = e.study_id"]
+        if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
+            cols.append("q.quality")
+            joins.append("LEFT JOIN (SELECT study_id, min(overall_rating) AS quality FROM appraisal GROUP BY "
+                         "study_id) q ON q.study_id = e.study_id")
+        cols += ["e.quote", "e.locator", "e.justification"]
+        config = configuration_table(review)
+        if config is not None and config.primary_key == ["study_id", "cmo_number"]:
+            joins.append(f"LEFT JOIN {q(config.name)} c ON c.study_id = e.study_id AND c.cmo_number = e.cmo_number")
+            for role in ROLE_COLUMNS:
+                fields = config.fields_by_role(role, text=True)
+                if fields:
+                    text = ", ".join(f"c.{q(f.name)}" for f in fields)
+                    cols.append(f"CASE WHEN c.study_id IS NULL THEN NULL ELSE concat_ws(chr(10), {text}) END "
+                                f"AS {q(role)}")
+        order = "e.theory_id, " + ("s.ref_number, " if "ref_number" in ident else "") + "e.study_id, e.evidence_number"
+        out.append(("theory_evidence", VIEW_DOCS["theory_evidence"],
+                    f"SELECT {', '.join(cols)} FROM evidence e {' '.join(joins)} ORDER BY {order}"))
+    out.append(("theory_lineage", VIEW_DOCS["theory_lineage"], (
+        "WITH RECURSIVE up(theory_id, ancestor_id, depth, path) AS ("
+        "SELECT theory_id, theory_id, 0, [theory_id] FROM theories "
+        "UNION ALL SELECT u.theory_id, t.refines, u.depth + 1, list_prepend(t.refines, u.path) FROM up u "
+        "JOIN theories t ON t.theory_id = u.ancestor_id "
+        "WHERE t.refines IS NOT NULL AND NOT list_contains(u.path, t.refines)), "
+        "top AS (SELECT theory_id, arg_max(ancestor_id, depth) AS root_id, max(depth) AS depth, "
+        "arg_max(path, depth) AS path FROM up GROUP BY theory_id) "
+        "SELECT t.theory_id, t.kind, t.label, t.status, t.refines, top.root_id, top.depth, top.path "
+        "FROM theories t JOIN top USING (theory_id) ORDER BY top.root_id, top.path")))
+    return out
