@@ -19,10 +19,10 @@ BUILDERS = ("xlsxwriter", "openpyxl")
 
 
 def consensus_rows(review: Path, table: str, studies=STUDIES) -> list[dict[str, str]]:
-    """The consensus rows of ``studies`` (None: every study)."""
+    """The consensus rows of ``studies`` (None: every study); a review-level table (no study_id) whole."""
     path = Review.open(review).resource(table).path
     with open(path, encoding="utf-8", newline="") as fh:
-        return [r for r in csv.DictReader(fh) if studies is None or r["study_id"] in studies]
+        return [r for r in csv.DictReader(fh) if studies is None or r.get("study_id", studies[0]) in studies]
 
 
 def typed(review: Path, table: str, rows: list[dict[str, str]]) -> list[list[Any]]:
