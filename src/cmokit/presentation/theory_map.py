@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cmokit.package.model import Review
 from cmokit.presentation.svg import Svg, text_width, wrap
+from cmokit.synthesis.ddl import q
 
 JUDGEMENTS = ("supports", "refutes", "refines", "illustrates")
 # symbol, fill, ink: Okabe-Ito bluish green, vermillion, blue; grey for an illustration (no test of the theory)
@@ -53,14 +54,19 @@ class TheoryMap:
 
 def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> TheoryMap:
     """What the matrix shows, from the database; ``band`` keeps one age band's studies (and the theories they test)."""
-    from cmokit.presentation.plot_data import _fetch, _included, band_choices, check_band, code_labels
+    from cmokit.package.annotations import included_sql, study_fields
+    from cmokit.presentation.plot_data import _fetch, _group_sql, _label_sql, band_choices, check_band, code_labels
 
     check_band(review, band)
-    included = {"included": _included(review), "band": band}
-    studies = _fetch(db_path, "SELECT s.study_id, s.ref_number, s.study_label, CAST(s.age_band AS VARCHAR) "
-                              "FROM studies s WHERE CAST(s.inclusion_status AS VARCHAR) = $included AND ($band IS NULL "
-                              "OR CAST(s.age_band AS VARCHAR) = $band) ORDER BY s.ref_number NULLS LAST, s.study_id",
-                     included, "theory map")
+    sf = study_fields(review)
+    # without a reference field, the columns are numbered 1, 2, ... in study_id order
+    ref = f"s.{q(sf.reference)}" if sf.reference else "row_number() OVER (ORDER BY s.study_id)"
+    order = f"{ref} NULLS LAST, s.study_id" if sf.reference else "s.study_id"
+    group = _group_sql(review)
+    studies = _fetch(db_path, f"SELECT s.study_id, {ref}, {_label_sql(review)}, {group} "
+                              f"FROM studies s WHERE {included_sql(review)} AND ($band IS NULL "
+                              f"OR {group} = $band) ORDER BY {order}",
+                     {"band": band}, "theory map")
     evidence = _fetch(db_path, "SELECT e.theory_id, t.label, e.study_id, CAST(e.judgement AS VARCHAR) FROM evidence e "
                                "JOIN theories t USING (theory_id) ORDER BY e.theory_id, e.study_id, e.evidence_number",
                       None, "theory map")
@@ -73,20 +79,24 @@ def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> T
             marks.setdefault((tid, sid), []).append(judgement)
             theories.setdefault(tid, label or tid)
     groups = []
-    for code, label in band_choices(review):
-        members = [Study(s[0], s[1], s[2] or s[0], code) for s in studies if s[3] == code]
+    for code, label in band_choices(review) or [("", "")]:
+        members = [Study(s[0], s[1], s[2] or s[0], code) for s in studies if s[3] == code or not code]
         if members:
             groups.append((code, label, members))
     labels = dict(code_labels(review, "evidence", "judgement")) if review.has("evidence") else {}
     n_studies = len({sid for _, sid in marks})
+    from cmokit.package.annotations import STUDIES, field_title
+
     band_label = dict(band_choices(review)).get(band or "", band or "")
-    scope = f"the {band_label} band" if band else "all age bands"
+    grouping = field_title(review, STUDIES, sf.group).lower()
+    scope = f"the {band_label} band" if band else (f"all {grouping}s" if grouping else "the review")
+    numbered = "by reference number" if sf.reference else "numbered in study_id order"
     tm = TheoryMap("Theories and the studies that test them" + (f": {band_label}" if band else ""),
                    sorted(theories.items()), groups, marks, {j: labels.get(j, j) for j in JUDGEMENTS},
                    unlinked=total - len(theories))
     tm.notes = [f"n = {sum(len(v) for v in marks.values())} evidence judgements on {len(theories)} theories from "
-                f"{n_studies} of the {len(studies)} included studies of {scope}; columns are the studies by reference "
-                "number, grouped by age band.",
+                f"{n_studies} of the {len(studies)} included studies of {scope}; columns are the studies {numbered}"
+                + (f", grouped by {grouping}." if grouping else "."),
                 f"{tm.unlinked} theor{'y has' if tm.unlinked == 1 else 'ies have'} no evidence "
                 f"{'in this band' if band else 'linked'} and {'is' if tm.unlinked == 1 else 'are'} not shown; the "
                 "theories table lists every theory with its statement."]
@@ -106,7 +116,7 @@ def _describe(tm: TheoryMap) -> str:
         by = {j: sorted(refs[sid] for (t, sid), js in tm.marks.items() if t == tid and j in js) for j in JUDGEMENTS}
         said = "; ".join(f"{tm.labels[j].lower()} {by[j]}" for j in JUDGEMENTS if by[j])
         parts.append(f"{label}: {said}")
-    return f"{tm.title}. " + ". ".join(parts) + ". " + " ".join(tm.notes)
+    return f"{tm.title}. " + "".join(f"{p}. " for p in parts) + " ".join(tm.notes)
 
 
 def render_theory_map(tm: TheoryMap) -> str:
