@@ -26,7 +26,7 @@ def command(table: str, field: str, code: str, review: Path | None, label: str, 
 
     \b
     Examples:
-      cmokit add-code studies evidence_type case_study --label "Case study" --definition "A single-case report."
+      cmokit add-code theories source team_workshop --label "Team workshop" --definition "Proposed at a workshop."
       cmokit add-code evidence judgement qualifies --label Qualifies --definition "Narrows where the theory holds."
     """
     from cmokit.package.edit import add_code

@@ -89,7 +89,7 @@ def check_code(code: str, field_type: str, missing: dict[str, str], multiple: bo
             raise _error(f"code '{code}' is not an integer, and the field is an integer field.", "edit.code")
     elif not CODE_RE.match(code):
         raise _error(f"code '{code}' is not a code: use letters, digits, '_', '-' and '.', starting with a letter or "
-                     "digit (e.g. 'peer_support'); no spaces, commas or ';'.", "edit.code")
+                     "digit (e.g. 'home_visit'); no spaces, commas or ';'.", "edit.code")
     if code in missing:
         raise _error(f"code '{code}' is a missing value of the table ({missing[code] or 'missing'}); choose another "
                      "code.", "edit.code")

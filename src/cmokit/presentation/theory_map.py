@@ -31,7 +31,7 @@ class Study:
     """One column: an included study of one band."""
 
     study_id: str
-    ref_number: int | None
+    reference: int | None
     label: str
     band: str
 
@@ -110,7 +110,7 @@ def _mark(svg: Svg, cx: float, cy: float, judgement: str, r: float) -> None:
 
 
 def _describe(tm: TheoryMap) -> str:
-    refs = {s.study_id: s.ref_number for _, _, members in tm.bands for s in members}
+    refs = {s.study_id: s.reference for _, _, members in tm.bands for s in members}
     parts = []
     for tid, label in tm.theories:
         by = {j: sorted(refs[sid] for (t, sid), js in tm.marks.items() if t == tid and j in js) for j in JUDGEMENTS}
@@ -148,7 +148,7 @@ def render_theory_map(tm: TheoryMap) -> str:
         svg.line(x0 + 2, y + head_h + 2, x0 + span - 2, y + head_h + 2, stroke=MUTED)
         for i, s in enumerate(members):
             xs[s.study_id] = x0 + CELL_W * (i + 0.5)
-            svg.text(xs[s.study_id], y + head_h + 18, str(s.ref_number if s.ref_number is not None else "?"),
+            svg.text(xs[s.study_id], y + head_h + 18, str(s.reference if s.reference is not None else "?"),
                      size=NOTE, text_anchor="middle", fill=MUTED, class_="study-ref", data_study=s.study_id)
         x0 += span + gap
     svg.text(PAD, y + head_h + 18, "Theory (study reference numbers above)", size=LABEL, font_weight="bold", fill=INK)
@@ -163,7 +163,7 @@ def render_theory_map(tm: TheoryMap) -> str:
                  line_height=15, class_="theory-label", data_theory=tid)
         for s in columns:
             js = tm.marks.get((tid, s.study_id), [])
-            svg.open("g", class_="cell", data_theory=tid, data_study=s.study_id, data_ref=s.ref_number,
+            svg.open("g", class_="cell", data_theory=tid, data_study=s.study_id, data_ref=s.reference,
                      data_judgements=" ".join(js))
             if js:
                 r = 9 if len(js) == 1 else 6
