@@ -10,6 +10,11 @@ import click
 from cmokit.cli.options import handle_errors, named_review
 
 
+def interactive() -> bool:
+    """True when a person is at the terminal (then the missing title, name, author and licence are asked for)."""
+    return sys.stdin.isatty()
+
+
 @click.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
 @click.option("-C", "--review", "-r", "review", type=click.Path(path_type=Path), default=None, metavar="DIR",
@@ -48,7 +53,7 @@ def command(folder: Path | None, review: Path | None, title: str | None, name: s
     base = named_review(review)
     target = (Path(base) / folder if base is not None else folder) if folder is not None else Path(base or ".")
     shown = target.resolve().name
-    if sys.stdin.isatty() and title is None:
+    if interactive() and title is None:
         title = click.prompt("Title of the review", default=shown)
         name = name or click.prompt("Package name", default=slug(shown))
         if not authors:
