@@ -79,8 +79,12 @@ def commit(files: dict[Path, bytes], journal: Path) -> None:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError:
+        recover(journal)  # one more try at the renames left; if it fails too, the journal stays for the next run
+        raise
     for folder in {target.parent for _, target in staged}:
         _fsync_dir(folder)
     journal.unlink(missing_ok=True)

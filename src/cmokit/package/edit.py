@@ -47,6 +47,23 @@ def _error(message: str, rule: str, path: str | None = None) -> CmokitError:
     return CmokitError(message, rule=rule, path=path)
 
 
+def _commit(review: Review, files: dict[Path, bytes]) -> None:
+    """Write ``files`` as one set; an OSError becomes a message saying what state the review is in."""
+    from cmokit.core.fileset import commit
+
+    journal = review.root / JOURNAL
+    try:
+        commit(files, journal)
+    except OSError as exc:
+        if journal.exists():
+            raise _error(f"the change was interrupted while its files were replaced ({exc.strerror or exc}); the "
+                         "next cmokit add-field or add-code completes it first (the journal .cmokit/edit.journal "
+                         "lists the files). Fix the cause, then run one of them, e.g. again this one.",
+                         "edit.interrupted") from None
+        raise _error(f"the files could not be written ({exc.strerror or exc}); nothing was changed.",
+                     "edit.write") from None
+
+
 def _recovered(review: Review) -> Review:
     """The review after finishing a change a dead run left half done (its journal), re-read if anything moved."""
     from cmokit.core.fileset import recover
@@ -252,8 +269,6 @@ def add_field(review: Review, table: str, name: str, *, type: str, codes: str | 
     """Add field ``name`` to ``table``: its schema, its codes (codebook) and the header of every CSV holding the
     table, whose existing rows get ``fill`` (default empty: not yet extracted). CmokitError (exit 2, nothing
     written) for a name that exists, an unknown type, bad codes, role or fill value."""
-    from cmokit.core.fileset import commit
-
     review = _recovered(review)
     res = _editable(review, table)
     if not NAME_RE.match(name) or len(name) > 63:
@@ -308,7 +323,7 @@ def add_field(review: Review, table: str, name: str, *, type: str, codes: str | 
     csvs, books = _csv_files(review, res)
     for p in csvs:
         out[p] = _with_column(p, res, name, review, fill)
-    commit(out, review.root / JOURNAL)
+    _commit(review, out)
     return EditResult(list(out), books)
 
 
@@ -327,8 +342,6 @@ def _coded(res: Resource, name: str) -> Field:
 def add_code(review: Review, table: str, field_name: str, code: str, *, label: str,
              definition: str) -> EditResult:
     """Add ``code`` to a coded field: the schema's enum (or a multi-code field's pattern) and the codebook."""
-    from cmokit.core.fileset import commit
-
     review = _recovered(review)
     res = _editable(review, table)
     f = _coded(res, field_name)
@@ -357,5 +370,5 @@ def add_code(review: Review, table: str, field_name: str, code: str, *, label: s
     if review.has("codebook"):
         path, data = _codebook_rows(review, [(table, field_name, code, label.strip(), definition.strip())])
         out[path] = data
-    commit(out, review.root / JOURNAL)
+    _commit(review, out)
     return EditResult(list(out))
