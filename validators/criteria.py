@@ -4,9 +4,10 @@ Parameters (datapackage.json, section "cmokit"):
 
 - ``search_window`` (``start``, ``end``: dates YYYY-MM-DD): an included study's ``publication_date`` (or, without
   one, its ``year``) lies in the window (``inclusion.window``);
-- ``inclusion_criteria``: a list of ``{"rule": ..., "field": ..., "means": ...}``, one per yes/no criterion: an
-  included study must have ``yes`` in ``field`` (``no`` is an error under ``rule``, ``NR`` a warning); ``means`` says
-  in words what the study must have (e.g. "its full text in English");
+- ``inclusion_criteria``: a list of ``{"rule": ..., "field": ..., "means": ..., "no": ...}``, one per yes/no
+  criterion: an included study may not have the value ``no`` (default ``"no"``; ``"false"`` for a boolean field
+  with the default true/false values) in ``field``: an error under ``rule``; ``NR`` is a warning. ``means`` says in
+  words what the study must have (e.g. "its full text in English");
 - ``exclusion_criteria`` (``{"field": ..., "none": ...}``): a multi-code studies field listing the exclusion
   criteria a study meets; an included study may only carry the code ``none`` (``exclusion.criteria``).
 
@@ -28,11 +29,11 @@ def _excluded(ctx: Context) -> str:
     return f"set {ctx.inclusion} to excluded" if ctx.inclusion else "exclude the study"
 
 
-def _yes_no(ctx: Context, rule: str, field: str, what: str) -> list[Rule]:
+def _yes_no(ctx: Context, rule: str, field: str, what: str, no: str = "no") -> list[Rule]:
     inc = ctx.included()
     return [
-        Rule(rule, ok=~(inc & (pl.col(field) == "no")), field=field,
-             message=f"an included study must have {what}, but {field} is 'no'. Correct {field}, or "
+        Rule(rule, ok=~(inc & (pl.col(field) == no)), field=field,
+             message=f"an included study must have {what}, but {field} is '{no}'. Correct {field}, or "
                      f"{_excluded(ctx)}."),
         Rule(rule, ok=~(inc & (pl.col(field) == ctx.not_reported)), field=field, severity=WARNING,
              message=NOT_DOCUMENTED.format(field=field)),
@@ -59,7 +60,7 @@ def validators(ctx: Context) -> list[Validator]:
     inc = ctx.included()
     rules: list[Rule] = []
     for c in ctx.params.get("inclusion_criteria") or []:
-        rules += _yes_no(ctx, c["rule"], c["field"], c.get("means") or f"'yes' in {c['field']}")
+        rules += _yes_no(ctx, c["rule"], c["field"], c.get("means") or f"'yes' in {c['field']}", c.get("no", "no"))
     window = ctx.params.get("search_window") or {}
     if window.get("start") and window.get("end"):
         rules += _window(ctx, window)
