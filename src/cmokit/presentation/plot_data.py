@@ -106,7 +106,7 @@ def check_band(review: Review, band: str | None) -> None:
 
 
 def _every_group(review: Review) -> str:
-    """'(all age bands)': every group, named after the grouping field's title ('' without groups)."""
+    """'(all age bands)': every group, named after the grouping field's title ("(all ...s)"; '' without groups)."""
     group = study_fields(review).group
     return f"(all {field_title(review, STUDIES, group).lower()}s)" if group else ""
 
@@ -206,7 +206,8 @@ def effect_fields(review: Review) -> tuple[Field, Field]:
 
 def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid:
     """CMO configurations of included studies by the first coded outcome (rows) and the second (columns), found by
-    role (:func:`effect_fields`); for the bundled review the effect on social support and on the child."""
+    role (:func:`effect_fields`): for the bundled review the effect on social support and on the child's mental
+    health."""
     from cmokit.synthesis.views import configuration_table
 
     check_band(review, band)
@@ -225,6 +226,7 @@ def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid
     fetched = _fetch(db_path, sql, {"band": band}, "effects grid")
     rows = code_labels(review, table, fr.name)
     cols = code_labels(review, table, fc.name)
+    row_title, col_title = str(fr.raw.get("title") or fr.name), str(fc.raw.get("title") or fc.name)
     counts: dict[tuple[str, str], int] = {}
     row_totals: dict[str, int] = {}
     col_totals: dict[str, int] = {}
@@ -247,10 +249,11 @@ def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid
     scope = f"of {label[:1].lower()}{label[1:]}" if band else _every_group(review)
     notes = [f"n = {len(fetched)} CMO configurations from {studies} studies {scope}; codes and labels from the "
              "review's codebook.",
-             "Each configuration counts once, in the cell of its coded effect on social support and on the child."]
-    title = "Effects on social support and on the child" + (f": {label}" if band else "")
+             f"Each configuration counts once, in the cell of its two coded outcomes ({row_title.lower()}; "
+             f"{col_title.lower()})."]
+    title = f"Coded outcomes: {row_title.lower()} by {col_title.lower()}" + (f": {label}" if band else "")
     return Grid("effects", title, rows, cols, counts, row_totals, col_totals, len(fetched), "CMO configurations",
-                fr.raw.get("title") or fr.name, fc.raw.get("title") or fc.name, notes)
+                row_title, col_title, notes)
 
 
 def _criteria_fields(category: str | None) -> list[str]:
