@@ -172,3 +172,13 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch, fo
     res = init(str(tmp_path / "keep"), "--title", "T", "--force")
     assert res.exit_code == 2 and "No space left on device" in res.stderr and "nothing was left" in res.stderr
     assert folder_state(tmp_path) == before
+
+
+def test_a_missing_consensus_file_says_which_header_to_write(tmp_path):
+    """The hint a user starting a review by hand needed: the audit log's header, not `cmokit template`."""
+    assert init(str(tmp_path / "r"), "--title", "T").exit_code == 0
+    log = tmp_path / "r/extract/consensus/decisions.csv"
+    header = log.read_text(encoding="utf-8").strip()
+    log.unlink()
+    (problem,) = validate_review(tmp_path / "r").problems
+    assert problem.rule == "file.missing" and problem.message.endswith(f"just its header line: {header}")
