@@ -104,6 +104,9 @@ def code_labels(review: Review, table: str, field_name: str) -> list[tuple[str, 
 def groups(review: Review) -> list[tuple[str, str]]:
     """(code, label) of the groups of studies (the codes of the ``group`` field, in codebook order), or []."""
     field = study_fields(review).group
+    if field and review.resource(STUDIES).field(field).multiple:
+        raise CmokitError(f"studies.{field} declares \"cmokit:study\": \"grouping\" but holds several codes per "
+                          "study; a grouping field holds one code per study.", rule="schema.invalid")
     return code_labels(review, STUDIES, field) if field else []
 
 
