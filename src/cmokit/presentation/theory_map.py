@@ -1,5 +1,6 @@
 """The theory x study matrix (``cmokit plot theories``): which studies support, refute, refine or illustrate each
-theory, with the studies grouped by age band.
+theory, with the studies grouped (by the field declaring ``"cmokit:study": "grouping"``; the bundled review's age
+bands).
 
 :func:`theory_map_data` reads what the picture shows from the database (theories with at least one evidence row as
 rows, included studies as columns, each cell the judgements of its evidence rows); :func:`render_theory_map` draws
@@ -54,7 +55,7 @@ class TheoryMap:
 
 def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> TheoryMap:
     """What the matrix shows, from the database; ``band`` keeps one age band's studies (and the theories they test)."""
-    from cmokit.package.annotations import included_sql, study_fields
+    from cmokit.package.annotations import STUDIES, field_title, included_sql, study_fields
     from cmokit.presentation.plot_data import _fetch, _group_sql, _label_sql, band_choices, check_band, code_labels
 
     check_band(review, band)
@@ -85,8 +86,6 @@ def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> T
             groups.append((code, label, members))
     labels = dict(code_labels(review, "evidence", "judgement")) if review.has("evidence") else {}
     n_studies = len({sid for _, sid in marks})
-    from cmokit.package.annotations import STUDIES, field_title
-
     band_label = dict(band_choices(review)).get(band or "", band or "")
     grouping = field_title(review, STUDIES, sf.group).lower()
     scope = f"the {band_label} band" if band else (f"all {grouping}s" if grouping else "the review")
