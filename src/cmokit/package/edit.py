@@ -1,8 +1,8 @@
 """Changing a review's form after piloting: ``cmokit add-field`` and ``cmokit add-code``.
 
 :func:`add_field` adds a field to a table: the Table Schema, the codebook (for a coded field) and the CSV header of
-the consensus file and of every reviewer's submission under ``extract/reviewers/`` (each existing record gets an
-empty cell: "not yet extracted"). :func:`add_code` adds a code to a coded field: the schema's ``enum`` (or the
+the consensus file and of every reviewer's submission under ``extract/reviewers/`` (each existing record gets the
+``fill`` value, by default an empty cell: "not yet extracted"). :func:`add_code` adds a code to a coded field: the schema's ``enum`` (or the
 pattern of a multi-code field) and the codebook. Every file of one change is written as one set
 (:mod:`cmokit.core.fileset`): all or nothing. Everything is checked before anything is written.
 
@@ -194,6 +194,17 @@ def check_fill(fill: str, fd: dict, codes: list[str], missing: dict[str, str], m
         raise _error(f"{what}: the value must be one line.", "edit.fill")
 
 
+def _read(path: Path, shown: str) -> tuple[str, bool]:
+    """A CSV file's text and whether it starts with a byte-order mark; CmokitError when it is not UTF-8."""
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        return raw[3 if bom else 0:].decode("utf-8"), bom
+    except UnicodeDecodeError:
+        raise _error(f"{shown}: is not UTF-8 text; run `cmokit validate` and save it as UTF-8 first.",
+                     "edit.encoding", shown) from None
+
+
 def _with_column(path: Path, res: Resource, name: str, review: Review, fill: str = "") -> bytes:
     """The file's bytes with a last column ``name``: the header gets the name, every record the cell ``fill``
     (empty by default: not yet extracted)."""
@@ -202,13 +213,7 @@ def _with_column(path: Path, res: Resource, name: str, review: Review, fill: str
     if not d.header or d.header_rows != (1,) or d.comment_rows or d.comment_char or not d.utf8:
         raise _error(f"{shown}: its dialect (no header, several header rows, comment rows or a non-UTF-8 "
                      "encoding) is not one cmokit edits; add the column by hand.", "edit.dialect", shown)
-    raw = path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    try:
-        text = raw[3 if bom else 0:].decode("utf-8")
-    except UnicodeDecodeError:
-        raise _error(f"{shown}: is not UTF-8 text; run `cmokit validate` and save it as UTF-8 first.",
-                     "edit.encoding", shown) from None
+    text, bom = _read(path, shown)
     recs = records(text, d)
     if not recs:
         recs = [(",".join(res.field_names), "\n")]
@@ -228,7 +233,7 @@ def _codebook_rows(review: Review, rows: list[tuple[str, str, str, str, str]]) -
     """The codebook file with ``rows`` (table, field, code, label, definition) inserted after the last row of
     their field (at the end when the field has none)."""
     book = review.resource("codebook")
-    text = book.path.read_text(encoding="utf-8-sig")
+    text, bom = _read(book.path, book.rel_path)
     recs = records(text, book.dialect)
     lines = []
     for r in rows:
@@ -250,7 +255,7 @@ def _codebook_rows(review: Review, rows: list[tuple[str, str, str, str, str]]) -
     new = recs[:last + 1] + [(line, end) for line in lines] + recs[last + 1:]
     if new and not new[-1][1]:
         new[-1] = (new[-1][0], end)
-    return book.path, "".join(rec + e for rec, e in new).encode("utf-8")
+    return book.path, (b"\xef\xbb\xbf" if bom else b"") + "".join(rec + e for rec, e in new).encode("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ add-field
