@@ -2,9 +2,9 @@
 
 :func:`add_field` adds a field to a table: the Table Schema, the codebook (for a coded field) and the CSV header of
 the consensus file and of every reviewer's submission under ``extract/reviewers/`` (each existing record gets the
-``fill`` value, by default an empty cell: "not yet extracted"). :func:`add_code` adds a code to a coded field: the schema's ``enum`` (or the
-pattern of a multi-code field) and the codebook. Every file of one change is written as one set
-(:mod:`cmokit.core.fileset`): all or nothing. Everything is checked before anything is written.
+``fill`` value, by default an empty cell: "not yet extracted"). :func:`add_code` adds a code to a coded field: the
+schema's ``enum`` (or the pattern of a multi-code field) and the codebook. Every file of one change is written as
+one set (:mod:`cmokit.core.fileset`): all or nothing. Everything is checked before anything is written.
 
 Reviewers' Excel workbooks are never rewritten (a workbook is a reviewer's own file, perhaps open in Excel, and
 rewriting it with a library could drop what the library does not read): the result lists each workbook holding the
