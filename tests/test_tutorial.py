@@ -85,3 +85,12 @@ def test_the_tutorial_runs(tmp_path, monkeypatch):
     assert [(r["key"], r["field"], r["decision"], r["decided_by"]) for r in log] == [
         ("lachman-2017 / cmo_number a=1 b=1", "stance", "a", "carol"),
         ("letourneau-2011 / cmo_number a=1 b=1", "context", "a", "carol")]
+
+
+def test_the_readme_quickstart_stays_two_lines_and_the_tour_starts_a_review():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    (code,) = [b for kind, _, b in blocks(quickstart) if kind == "bash"]
+    assert len(code.strip().splitlines()) == 2
+    tour = readme.split("## The workflow", 1)[1].split("\n## ", 1)[0]
+    assert tour.index("cmokit init") < tour.index("cmokit template") and "docs/tutorial.md" in tour
