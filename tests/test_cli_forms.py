@@ -3,6 +3,7 @@ name it on every command (and before it), and the old positional PATH / --packag
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,8 +30,14 @@ def review(tmp_path_factory) -> Path:
 
 
 def calls(out: Path) -> list[tuple[str, list[str]]]:
-    """One call of every command, writing only into ``out`` (outside the review)."""
+    """One call of every command, writing only into ``out`` (outside the review), except add-field and add-code,
+    which change the review: a new field (every row NA, so the review stays valid) and a new code, named after
+    ``out`` so that every run adds its own."""
+    unique = "x_" + re.sub(r"[^a-z0-9_]", "_", out.name.lower())
     return [
+        ("init", ["init", str(out / "new-review"), "--title", "A new review"]),
+        ("add-field", ["add-field", "studies", unique, "--type", "string", "--fill", "NA"]),
+        ("add-code", ["add-code", "studies", "evidence_type", unique, "--label", "New", "--definition", "A test."]),
         ("template", ["template", "--reviewer", "carol", "--folder", str(out / "carol")]),
         ("validate", ["validate"]),
         ("validate", ["validate", "--reviewer", "alice"]),

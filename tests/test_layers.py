@@ -13,6 +13,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "cmokit"
 STAGES = ("core", "package", "validation", "extraction", "synthesis", "presentation", "cli")
 MAX_LINES = 500
+# the template review (package data written by `cmokit init`) is a review folder, not engine code: its validators
+# import the review authors' facade cmokit.rules, as every review's do
+TEMPLATE = SRC / "package" / "template"
+
+
+def _engine(paths):
+    return [p for p in paths if TEMPLATE not in p.parents]
 
 
 def _stage(module: str) -> int | None:
@@ -45,7 +52,7 @@ def test_every_module_belongs_to_a_stage():
 def test_a_stage_imports_no_higher_stage(stage: str):
     mine = STAGES.index(stage)
     bad = []
-    for path in sorted((SRC / stage).rglob("*.py")):
+    for path in sorted(_engine((SRC / stage).rglob("*.py"))):
         for line, name in _imports(path):
             other = _stage(name)
             if other is not None and other > mine:

@@ -107,7 +107,7 @@ def test_evidence_map_counts_equal_the_studies_csv(review):
     totals = {t.get("data-code"): text_of(t) for t in root.iterfind(".//s:text[@class='col-total']", NS)}
     assert totals == {b: f"n = {n}" for b, n in Counter(s["age_band"] for s in included(review)).items()}
     notes = " ".join(text_of(t) for t in root.iterfind(".//s:text[@class='note']", NS))
-    assert f"n = {len(included(review))} studies; intervention types as coded from the review's tables" in notes
+    assert f"n = {len(included(review))} studies; intervention type as coded in the review" in notes
 
 
 def test_svg_has_size_viewbox_title_and_desc(review):

@@ -84,7 +84,7 @@ def test_tables_and_views_find_the_configuration_fields_by_role_not_by_name(tmp_
     text = p.read_text(encoding="utf-8")
     header, rest = text.split("\n", 1)
     p.write_text(",".join(renamed.get(h, h) for h in header.split(",")) + "\n" + rest, encoding="utf-8")
-    for rule in (root / "validators").glob("cross.py"):  # the review's own rule names its outcome fields
+    for rule in (root / "validators").glob("effects.py"):  # the review's own rule names its outcome fields
         text = rule.read_text(encoding="utf-8")
         for old, new in renamed.items():
             text = text.replace(f'"{old}"', f'"{new}"')

@@ -13,7 +13,11 @@ from conftest import copy_review
 from cmokit.cli import main
 from cmokit.package.model import Review
 from cmokit.synthesis.database import DEFAULT_DB
-from cmokit.synthesis.tables import COLUMNS, paper_tables
+from cmokit.synthesis.tables import paper_tables
+
+# the paper's headings of Tables 1-3 (the bundled review's configuration fields' titles, in role order)
+COLUMNS = ["Study ID", "Intervention components", "Context", "Mechanisms for improved child mental health",
+           "Social support outcomes", "Child outcomes"]
 
 
 def read(path: Path) -> list[dict[str, str]]:

@@ -1,7 +1,17 @@
 """Age rules: ages in order, mean age in range, and the age band that covers most of the study's years.
 
-Parameters (datapackage.json, section "cmokit"): ``age_bands`` (code, min, max in whole years), ``mean_age``
-(min, max for an included study), ``included_code``.
+On only when configured. Parameters (datapackage.json, section "cmokit"):
+
+- ``mean_age`` (``min``, ``max``): an included study's mean age lies in the range (``age.mean_range``), and the
+  ages are in order (``age.order``);
+- ``age_bands`` (a list of ``{"code", "min", "max"}`` in whole years): the ages are in order, and each study's
+  ``age_band`` is the band covering more of its years (``age_band.rule``); a tie is a reviewer's decision
+  (``age_band.tie``), and a band not derived from reported ages needs a justification (``age_band.justification``).
+
+The rules read the studies fields ``age_min``, ``age_max``, ``age_mean`` and, with ``age_bands``, ``age_band``,
+``age_band_basis`` (codes reported_ages, inferred, review_table, reviewer_decision), ``age_band_justification`` and
+``age_band_decided_by``: add them (``cmokit add-field``) before configuring the rules. Which studies are included:
+``included_code`` and the studies field declaring ``"cmokit:study": "inclusion"``.
 """
 
 from __future__ import annotations
@@ -52,18 +62,23 @@ def _bands(frames: dict[str, pl.DataFrame], ctx: Context) -> pl.DataFrame:
 
 def validators(ctx: Context) -> list[Validator]:
     mean = ctx.params.get("mean_age") or {}
+    bands = ctx.params.get("age_bands") or []
+    if not mean and not bands:
+        return []
     lo, hi = mean.get("min"), mean.get("max")
     amin, amax, amean = ctx.num("age_min"), ctx.num("age_max"), ctx.num("age_mean")
     basis = pl.col("age_band_basis")
     tied_ok = ((basis == DECISION) & ctx.given("age_band_justification") & ctx.given("age_band_decided_by")
                & pl.col("__chosen_is_best"))
-    rules = [
+    order = [
         Rule("age.order", ok=~(amin > amax), field="age_max",
              message="age_max {age_max} is below age_min {age_min}: the ages must satisfy age_min <= age_max "
                      "(swapped columns?)."),
         Rule("age.order", ok=~((amean < amin) | (amean > amax)), field="age_mean",
              message="age_mean {age_mean} lies outside age_min {age_min} .. age_max {age_max}: the ages must satisfy "
                      "age_min <= age_mean <= age_max. Check the three values against the paper."),
+    ]
+    band_rules = [
         Rule("age_band.rule", ok=pl.col("__expected").is_null() | (pl.col("age_band") == pl.col("__expected")),
              field="age_band",
              message="ages {age_min}-{age_max} cover {__overlaps}: the band must be '{__expected}' (the band "
@@ -88,6 +103,7 @@ def validators(ctx: Context) -> list[Validator]:
              message="age_band_basis is reported_ages but the ages are not reported (age_min {age_min}, age_max "
                      "{age_max}): use inferred or review_table with a justification, or enter the ages."),
     ]
+    rules = order + (band_rules if bands else [])
     if lo is not None or hi is not None:
         out_of_range = pl.lit(False)
         if lo is not None:
@@ -97,4 +113,4 @@ def validators(ctx: Context) -> list[Validator]:
         rules.append(Rule("age.mean_range", ok=~(ctx.included() & out_of_range), field="age_mean",
                           message=f"age_mean {{age_mean}} is outside {lo}-{hi} years: an included study's mean age "
                                   "must be within the review's range. Check the value, or exclude the study."))
-    return [Validator("studies", rules, prepare=_bands, name="age")]
+    return [Validator("studies", rules, prepare=_bands if bands else None, name="age")]

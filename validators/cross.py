@@ -1,12 +1,16 @@
-"""Cross-table rules: every included study has CMO rows and an appraisal; every coded effect has its text."""
+"""Cross-table rules: every included study has configurations, and (when configured) an appraisal.
+
+Parameters (datapackage.json, section "cmokit"): ``included_code`` (with the studies field declaring
+``"cmokit:study": "inclusion"``: which studies are included; without them every study is), ``require_appraisal``
+(``true``: every included study has a row in appraisal, rule ``cross.appraisal``; off by default, since many realist
+reviews judge rigour per piece of evidence instead of per study).
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
 from cmokit.rules import Context, Rule, Validator
-
-CODED_EFFECTS = ("improved", "no_change", "mixed", "worse")
 
 
 def _count(table: str, column: str):
@@ -19,22 +23,20 @@ def _count(table: str, column: str):
     return prepare
 
 
+def _or_exclude(ctx: Context) -> str:
+    return f", or set {ctx.inclusion} to excluded" if ctx.inclusion and ctx.params.get("included_code") else ""
+
+
 def validators(ctx: Context) -> list[Validator]:
     inc = ctx.included()
-    cmo = Validator("studies", [Rule(
+    out = [Validator("studies", [Rule(
         "cross.cmo", ok=~(inc & (pl.col("__n_cmo") == 0)), field="study_id",
         message="included study '{study_id}' has no row in cmo: extract at least one context-mechanism-outcome row "
-                "for it, or set inclusion_status to excluded.")], needs=("cmo",), prepare=_count("cmo", "__n_cmo"),
-        name="cross.cmo")
-    appraisal = Validator("studies", [Rule(
-        "cross.appraisal", ok=~(inc & (pl.col("__n_appraisal") == 0)), field="study_id",
-        message="included study '{study_id}' has no row in appraisal: appraise it (MMAT), or set inclusion_status "
-                "to excluded.")], needs=("appraisal",), prepare=_count("appraisal", "__n_appraisal"),
-        name="cross.appraisal")
-    effects = []
-    for effect, text in (("ss_effect", "ss_outcomes"), ("child_effect", "child_outcomes")):
-        effects.append(Rule(
-            "cross.effect_text", ok=~(pl.col(effect).is_in(list(CODED_EFFECTS)) & ctx.absent(text)), field=text,
-            message=f"{effect} is '{{{effect}}}' but {text} is '{{{text}}}': write the outcome text the effect was "
-                    f"coded from, or code {effect} not_reported."))
-    return [cmo, appraisal, Validator("cmo", effects, name="cross.effect_text")]
+                f"for it{_or_exclude(ctx)}.")], needs=("cmo",), prepare=_count("cmo", "__n_cmo"), name="cross.cmo")]
+    if ctx.params.get("require_appraisal"):
+        out.append(Validator("studies", [Rule(
+            "cross.appraisal", ok=~(inc & (pl.col("__n_appraisal") == 0)), field="study_id",
+            message="included study '{study_id}' has no row in appraisal: appraise it (MMAT)"
+                    f"{_or_exclude(ctx)}.")], needs=("appraisal",), prepare=_count("appraisal", "__n_appraisal"),
+            name="cross.appraisal"))
+    return out

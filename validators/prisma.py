@@ -137,6 +137,6 @@ def validators(ctx: Context) -> list[Validator]:
                 message=lambda row: f"{row['data']} is {row['n']}, but the studies table has {row['__included']} "
                                     f"included stud{'y' if row['__included'] == 1 else 'ies'}: the flow must end at "
                                     "the studies the review includes. Correct the count, or the studies' "
-                                    "inclusion_status.", severity=WARNING)
+                                    f"{ctx.inclusion or 'inclusion status'}.", severity=WARNING)
     return [Validator(FLOW, rules, prepare=_flow, name="prisma.flow"),
             Validator(FLOW, [last], needs=("studies",), prepare=_included, name="prisma.studies")]

@@ -18,9 +18,9 @@ from cmokit.cli.options import REVIEW_HELP
 
 # command name -> module under cmokit.cli, in the order of the workflow. A command's one-line help in
 # `cmokit --help` is the first line of its own docstring (one source: the listing cannot drift from the command).
-COMMANDS: dict[str, str] = {name: name for name in (
-    "template", "validate", "compare", "reconcile", "build", "query", "tables", "export", "plot", "report",
-    "dictionary")}
+COMMANDS: dict[str, str] = {name: name.replace("-", "_") for name in (
+    "init", "add-field", "add-code", "template", "validate", "compare", "reconcile", "build", "query", "tables",
+    "export", "plot", "report", "dictionary")}
 
 
 class LazyGroup(click.Group):
@@ -63,8 +63,8 @@ def main(ctx: click.Context, review: Path | None) -> None:
 
     A review is a folder: datapackage.json, schema/, extract/, validators/, queries/. Every command works on the
     review found from the current folder upwards (so also from inside extract/reviewers/<id>/), or on the one named
-    with -C DIR. The workflow: template -> validate -> compare -> reconcile -> build -> query / tables / export /
-    plot / report.
+    with -C DIR. The workflow: init -> template -> validate -> compare -> reconcile -> build -> query / tables /
+    export / plot / report; add-field and add-code change the form after piloting.
 
     Exit codes: 0 success, 1 invalid data or disagreement, 2 usage error or unreadable input.
 

@@ -18,7 +18,8 @@ KINDS = ("evidence-map", "effects", "appraisal", "theories")
 @output_option("The SVG file to write (FILE.svg, replaced atomically), or '-' for standard output.", required=True,
                dash=True)
 @click.option("--band", "-b", default=None,
-              help="One age band (e.g. adolescents); for effects, appraisal and theories. Default: every band.")
+              help="One group of studies (a code of the studies field declaring \"cmokit:study\": \"grouping\", e.g. "
+                   "an age band); for effects, appraisal and theories. Default: every group.")
 @review_option
 @db_option
 @handle_errors
@@ -26,15 +27,16 @@ def command(kind: str, path: Path | None, output: Path, band: str | None, review
             db: Path | None) -> None:
     """Draw an evidence map, an effects grid, an MMAT traffic-light plot or a theory matrix as SVG.
 
-    KIND is evidence-map (studies by intervention type and age band), effects (CMO configurations by effect on
-    social support and on the child), appraisal (MMAT 2018 answers per study, robvis style) or theories (each
-    theory's evidence: which studies support, refute, refine or illustrate it, studies grouped by age band). The
-    database is rebuilt first if stale.
+    KIND is evidence-map (studies by intervention type and group, e.g. age band), effects (CMO configurations by
+    their two coded outcomes, e.g. the effect on social support and on the child), appraisal (MMAT 2018 answers
+    per study, robvis style) or theories (each theory's evidence: which studies support, refute, refine or
+    illustrate it, studies grouped). The fields come from the schemas' annotations (cmokit:study, cmokit:role).
+    The database is rebuilt first if stale.
 
     \b
     Examples:
       cmokit plot evidence-map --output evidence-map.svg
-      cmokit plot effects --band adolescents --output effects-adolescents.svg
+      cmokit plot effects --band GROUP --output effects-of-one-group.svg
       cmokit plot appraisal -o - > appraisal.svg
       cmokit plot theories -o theories.svg
     """

@@ -36,9 +36,9 @@ def command(ctx: click.Context, sql: str | None, name: str | None, params: tuple
 
     \b
     Examples:
-      cmokit query "SELECT age_band, count(*) FROM studies GROUP BY ALL"
-      cmokit query --name mechanisms_by_band --param band=adolescents --format markdown
-      cmokit query --name studies_by_age_band -o bands.csv
+      cmokit query "SELECT count(*) FROM studies"
+      cmokit query --name evidence_for_theory --param theory=THEORY_ID --format markdown
+      cmokit query --name theory_lineage -o lineage.csv
       cmokit query --list
     """
     from cmokit.core.errors import CmokitError

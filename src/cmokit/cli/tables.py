@@ -10,7 +10,8 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
 
 
 @click.command()
-@click.option("--band", "-b", default=None, help="One age band (e.g. adolescents); default every band.")
+@click.option("--band", "-b", default=None,
+              help="One group's table (a code of the grouping field, e.g. an age band); default every group.")
 @click.option("--theories", is_flag=True,
               help="The theory table instead: per theory its statement, status, the studies that support, refute, "
                    "refine or illustrate it (with reference numbers) and the rigour of the evidence.")
@@ -26,18 +27,19 @@ def command(band: str | None, theories: bool, fmt: str, output: Path | None, rev
             db: Path | None) -> None:
     """Write the review's evidence tables (Tables 1-3), or its theory table, as Markdown, CSV or Excel.
 
-    One table per age band, from the database, as the paper prints them.
+    One table per group of studies (e.g. age band; one table when the review does not group its studies), from the
+    database; for the bundled review the paper's Tables 1-3, as it prints them.
 
-    Columns: Study ID, then the configuration's fields by realist role (for the bundled review: Intervention
-    components, Context, Mechanisms for improved child mental health, Social support outcomes, Child outcomes);
-    rows in the paper's order. With --theories, one row per theory: its statement, kind and status, the supporting,
-    refuting, refining and illustrating studies with their reference numbers, and the rigour of the evidence. The
+    Columns: Study ID, then the configuration's text fields by realist role (intervention, context, mechanism,
+    outcome), headed by their titles. Grouping, titles, columns and row order come from the "tables" entry of the
+    package's "cmokit" section (docs/synthesis.md). With --theories, one row per theory: its statement, kind and
+    status, the supporting, refuting, refining and illustrating studies, and the rigour of the evidence. The
     database is rebuilt first if stale.
 
     \b
     Examples:
       cmokit tables                        # Markdown to standard output
-      cmokit tables --band children -f csv
+      cmokit tables --band GROUP -f csv
       cmokit tables -f xlsx -o tables.xlsx
       cmokit tables --theories -f csv -o theories.csv
     """

@@ -59,7 +59,9 @@ SCHEMA_PROPERTIES = ("fields", "$schema", "fieldsMatch", "missingValues", "prima
 FIELDS_MATCH = ("exact", "equal", "subset", "superset", "partial")
 # "datetme" is how the spec text spells it in the list of item types (a typo of "datetime"); both are read
 LIST_ITEM_TYPES = ("string", "integer", "boolean", "number", "datetime", "date", "time")
-CMOKIT_FIELD = ("cmokit:codes", "cmokit:role")
+CMOKIT_FIELD = ("cmokit:codes", "cmokit:role", "cmokit:study", "cmokit:specialises")
+# what a studies field is to the engine ("cmokit:study"; see cmokit.package.annotations)
+STUDY_PARTS = ("label", "reference", "grouping", "inclusion", "intervention")
 STRPTIME_DIRECTIVES = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
 
 
@@ -144,6 +146,10 @@ def field_issues(d: dict) -> list[Issue]:
             if guess:
                 unsupported(prop, f"'{prop}' is not a field property; did you mean '{guess}'? (cmokit refuses a "
                                   "misspelt property rather than ignore it)")
+    part = d.get("cmokit:study")
+    if part is not None and part not in STUDY_PARTS:
+        unsupported("cmokit:study", f"'cmokit:study' is {part!r}{_near(str(part), STUDY_PARTS)}; it is one of "
+                                    f"{', '.join(STUDY_PARTS)}.")
     c = d.get("constraints", {})
     if not isinstance(c, dict):
         invalid("constraints", "constraints must be an object.")

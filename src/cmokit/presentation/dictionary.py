@@ -31,6 +31,10 @@ def _constraints(f: Field, key: set[str]) -> str:
         parts.append("several codes, `; `-separated")
     if f.role:
         parts.append(f"role: {f.role}")
+    if f.raw.get("cmokit:study"):
+        parts.append(f"the study's {f.raw['cmokit:study']} (cmokit:study)")
+    if f.raw.get("cmokit:specialises"):
+        parts.append(f"specialises the template's {f.raw['cmokit:specialises']}")
     return ", ".join(parts)
 
 

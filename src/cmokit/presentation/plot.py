@@ -3,7 +3,7 @@
 
 Each kind has a data function (what is counted, from the database: :mod:`cmokit.presentation.plot_data`) and a
 render function (the SVG text, here), so the numbers can be checked apart from the drawing. Labels and code order
-come from the review's codebook, age bands from the descriptor. The SVG is written by hand
+come from the review's codebook, the groups (e.g. age bands) from the schemas' annotations. The SVG is written by hand
 (:mod:`cmokit.presentation.svg`): no plotting library, escaped text, the same bytes for the same data, a
 ``<title>`` and ``<desc>`` for screen readers, and every cell carries its numbers as ``data-*`` attributes so
 that the file can be checked or restyled without parsing the drawing. Colours are the Okabe-Ito palette (safe for
@@ -300,12 +300,13 @@ def render_appraisal(data: Appraisal) -> str:
 # ------------------------------------------------------------------------------------------------------ entry points
 
 def evidence_map(review: Review, db_path: Path) -> str:
-    """SVG of the evidence map (intervention type x age band, studies per cell)."""
+    """SVG of the evidence map (intervention type x group, e.g. age band; studies per cell)."""
     return render_evidence_map(evidence_map_data(review, db_path))
 
 
 def effects_grid(review: Review, db_path: Path, band: str | None = None) -> str:
-    """SVG of the social-support effect x child-outcome effect grid (CMO configurations per cell)."""
+    """SVG of the grid of the two coded outcomes (e.g. social-support effect x child-outcome effect; CMO
+    configurations per cell)."""
     return render_grid(effects_data(review, db_path, band))
 
 
@@ -319,7 +320,7 @@ def check_request(review: Review, kind: str, band: str | None) -> None:
     if kind not in KINDS:
         raise CmokitError(f"unknown plot kind '{kind}' (one of {', '.join(KINDS)}).", rule="usage")
     if band is not None and kind not in BAND_KINDS:
-        raise CmokitError(f"--band does not apply to {kind}: its columns are the age bands already "
+        raise CmokitError(f"--band does not apply to {kind}: its columns are the groups (e.g. age bands) already "
                           f"(--band works with {' and '.join(BAND_KINDS)}).", rule="usage")
     check_band(review, band)
 

@@ -2,7 +2,12 @@
 appraisal (every number a picture shows comes from here, so it can be checked apart from the drawing). The theory x
 study matrix has its data and drawing in :mod:`cmokit.presentation.theory_map`.
 
-Labels and code order come from the review's codebook, age bands from the descriptor.
+Labels and code order come from the review's codebook. The fields come from the schemas' annotations, never from
+one review's names: the groups of studies (columns, ``--band``), their label and inclusion are the studies fields
+declaring ``"cmokit:study"`` (:mod:`cmokit.package.annotations`), the evidence map's rows the field declaring
+``"cmokit:study": "intervention"``, the effects grid's axes the coded outcome fields of the configuration table
+(``cmokit:role`` outcome). The appraisal plot reads the MMAT 2018 fields of the appraisal table (the template's
+names: ``mmat_category``, ``s1``, ``s2``, ``c1_1`` ... ``c5_5``, ``overall_rating``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmokit.core.errors import CmokitError
+from cmokit.package import annotations
+from cmokit.package.annotations import STUDIES, field_title, included_sql, study_fields
 from cmokit.package.model import Field, Review
 from cmokit.synthesis.database import MISSING_SCHEMA, connect_readonly
 from cmokit.synthesis.ddl import q
@@ -85,28 +92,34 @@ class Appraisal:
 
 def code_labels(review: Review, table: str, field_name: str) -> list[tuple[str, str]]:
     """(code, label) of a coded field: codebook order and labels first, then any schema code the codebook lacks."""
-    out = [(r["code"], r.get("label") or r["code"]) for r in review.codebook()
-           if r.get("table") == table and r.get("field") == field_name]
-    known = {c for c, _ in out}
-    try:
-        codes = review.resource(table).field(field_name).codes() or ()
-    except (CmokitError, KeyError):
-        codes = ()
-    return out + [(c, c) for c in codes if c not in known]
+    return annotations.code_labels(review, table, field_name)
 
 
 def band_choices(review: Review) -> list[tuple[str, str]]:
-    """The review's age bands (code, label), in the descriptor's order."""
-    from cmokit.synthesis.tables import bands
-
-    return bands(review)
+    """The groups of studies (code, label), in codebook order; [] when the review does not group its studies."""
+    return annotations.groups(review)
 
 
 def check_band(review: Review, band: str | None) -> None:
-    """CmokitError (usage) unless ``band`` is None or one of the review's age bands."""
-    codes = [c for c, _ in band_choices(review)]
-    if band is not None and band not in codes:
-        raise CmokitError(f"unknown age band '{band}' (one of {', '.join(codes) or 'none declared'}).", rule="usage")
+    """CmokitError (usage) unless ``band`` is None or one of the review's groups."""
+    annotations.check_group(review, band)
+
+
+def _every_group(review: Review) -> str:
+    """'(all age bands)': every group, named after the grouping field's title ("(all ...s)"; '' without groups)."""
+    group = study_fields(review).group
+    return f"(all {field_title(review, STUDIES, group).lower()}s)" if group else ""
+
+
+def _group_sql(review: Review, alias: str = "s") -> str:
+    """The studies' group as text (NULL when the review does not group its studies)."""
+    group = study_fields(review).group
+    return f"CAST({alias}.{q(group)} AS VARCHAR)" if group else "CAST(NULL AS VARCHAR)"
+
+
+def _label_sql(review: Review, alias: str = "s") -> str:
+    label = study_fields(review).label
+    return f"CAST({alias}.{q(label)} AS VARCHAR)" if label else f"{alias}.study_id"
 
 
 def _fetch(db_path: Path, sql: str, params: dict | None, what: str) -> list[tuple]:
@@ -116,14 +129,10 @@ def _fetch(db_path: Path, sql: str, params: dict | None, what: str) -> list[tupl
     try:
         return con.execute(sql, params or None).fetchall()
     except duckdb.Error as exc:
-        raise CmokitError(f"the {what} needs the bundled review's tables and fields; this database cannot give them "
+        raise CmokitError(f"the {what} needs tables and fields this database does not have; it cannot give them "
                           f"({str(exc).strip().splitlines()[0][:200]}).", rule="plot.unsupported") from None
     finally:
         con.close()
-
-
-def _included(review: Review) -> str:
-    return str(review.params.get("included_code") or "included")
 
 
 def _missing_key(code: str | None) -> str:
@@ -138,20 +147,32 @@ def _missing_label(review: Review, resource: str, code: str | None) -> str:
 
 
 def evidence_map_data(review: Review, db_path: Path) -> Grid:
-    """Included studies by intervention type (rows) and age band (columns); a study with several types counts once
-    under each. Studies without a band or a type are counted in ``notes``."""
-    rows = _fetch(db_path, "SELECT s.study_id, CAST(s.age_band AS VARCHAR), CAST(s.intervention_type AS VARCHAR[]) "
-                           "FROM studies s WHERE CAST(s.inclusion_status AS VARCHAR) = $included ORDER BY s.study_id",
-                  {"included": _included(review)}, "evidence map")
-    types = code_labels(review, "studies", "intervention_type")
+    """Included studies by intervention type (rows: the studies field declaring ``"cmokit:study":
+    "intervention"``) and group (columns); a study with several types counts once under each. Studies without
+    a group or a type are counted in ``notes``."""
+    sf = study_fields(review)
+    if sf.intervention is None or sf.group is None:
+        raise CmokitError('the evidence map needs two coded studies fields: one declaring "cmokit:study": '
+                          '"intervention" (the rows) and one declaring "cmokit:study": "grouping" (the columns); '
+                          "this review declares "
+                          + (" and ".join(p for p, f in (("no intervention field", sf.intervention),
+                                                         ("no grouping field", sf.group)) if f is None)) + ".",
+                          rule="plot.unsupported")
+    f = review.resource(STUDIES).field(sf.intervention)
+    kind = "VARCHAR[]" if f.multiple else "VARCHAR"
+    rows = _fetch(db_path, f"SELECT s.study_id, {_group_sql(review)}, CAST(s.{q(f.name)} AS {kind}) "
+                           f"FROM studies s WHERE {included_sql(review)} ORDER BY s.study_id", None, "evidence map")
+    types = code_labels(review, STUDIES, f.name)
     bands = band_choices(review)
     counts: dict[tuple[str, str], int] = {}
     row_totals: dict[str, int] = {}
     col_totals: dict[str, int] = {}
     unplaced = 0
     band_codes = {c for c, _ in bands}
+    row_title = field_title(review, STUDIES, f.name)
+    col_title = field_title(review, STUDIES, sf.group)
     for _study, band, codes in rows:
-        codes = sorted(set(codes or []))
+        codes = sorted(set(codes or [])) if f.multiple else ([codes] if codes is not None else [])
         if band not in band_codes or not codes:
             unplaced += 1
             continue
@@ -159,42 +180,53 @@ def evidence_map_data(review: Review, db_path: Path) -> Grid:
         for code in codes:
             counts[(code, band)] = counts.get((code, band), 0) + 1
             row_totals[code] = row_totals.get(code, 0) + 1
-    notes = [f"n = {len(rows)} studies; intervention types as coded from the review's tables.",
-             "A study with several intervention types counts once under each; circle area is proportional to the "
-             "number of studies."]
+    notes = [f"n = {len(rows)} studies; {row_title.lower()} as coded in the review.",
+             f"A study with several codes of {row_title.lower()} counts once under each; circle area is proportional "
+             "to the number of studies."]
     if unplaced:
         one = unplaced == 1
-        notes.append(f"{unplaced} stud{'y has' if one else 'ies have'} no age band or no intervention type (a missing "
-                     f"value) and {'is' if one else 'are'} not shown.")
-    return Grid("evidence-map", "Evidence map: studies by intervention type and age band", types, bands, counts,
-                row_totals, col_totals, len(rows), "studies", "Intervention type", "Age band", notes)
+        notes.append(f"{unplaced} stud{'y has' if one else 'ies have'} no {col_title.lower()} or no "
+                     f"{row_title.lower()} (a missing value) and {'is' if one else 'are'} not shown.")
+    return Grid("evidence-map", f"Evidence map: studies by {row_title.lower()} and {col_title.lower()}", types, bands,
+                counts, row_totals, col_totals, len(rows), "studies", row_title, col_title, notes)
 
 
 def effect_fields(review: Review) -> tuple[Field, Field]:
-    """The two coded outcome fields of ``cmo`` (``cmokit:role`` outcome with an enum), in schema order: for the
-    bundled review ss_effect (rows of the effects grid) and child_effect (columns)."""
-    fields = [f for f in review.resource("cmo").fields_by_role("outcome") if f.enum] if review.has("cmo") else []
+    """The first two coded outcome fields of the configuration table (``cmokit:role`` outcome with an enum), in
+    schema order: the rows and the columns of the effects grid."""
+    from cmokit.synthesis.views import configuration_table
+
+    config = configuration_table(review)
+    fields = [f for f in config.fields_by_role("outcome") if f.enum] if config is not None else []
     if len(fields) < 2:
-        raise CmokitError("the effects grid needs two coded outcome fields in cmo (cmokit:role outcome, with an "
-                          "enum); its schema declares fewer.", rule="plot.unsupported")
+        raise CmokitError("the effects grid needs two coded outcome fields in the configuration table (cmokit:role "
+                          "outcome, with an enum); its schema declares fewer.", rule="plot.unsupported")
     return fields[0], fields[1]
 
 
 def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid:
-    """CMO configurations of included studies by effect on social support (rows) and on the child (columns): the
-    first two coded outcome fields of cmo, found by role (:func:`effect_fields`)."""
+    """CMO configurations of included studies by the first coded outcome (rows) and the second (columns), found by
+    role (:func:`effect_fields`): for the bundled review the effect on social support and on the child's mental
+    health."""
+    from cmokit.synthesis.views import configuration_table
+
     check_band(review, band)
     fr, fc = effect_fields(review)
+    config = configuration_table(review)
+    assert config is not None
+    table = config.name
     a, b = q(fr.name), q(fc.name)
+    on = " AND ".join(f"mc.{q(k)} = CAST(c.{q(k)} AS VARCHAR)" for k in config.primary_key)
+    order = ", ".join(f"c.{q(k)}" for k in config.primary_key) or "c.study_id"
     sql = (f"SELECT CAST(c.{a} AS VARCHAR), mc.{a}, CAST(c.{b} AS VARCHAR), mc.{b}, "
-           "c.study_id FROM cmo c JOIN studies s USING (study_id) "
-           f"LEFT JOIN {MISSING_SCHEMA}.cmo mc "
-           "ON mc.study_id = c.study_id AND mc.cmo_number = CAST(c.cmo_number AS VARCHAR) "
-           "WHERE CAST(s.inclusion_status AS VARCHAR) = $included "
-           "AND ($band IS NULL OR CAST(s.age_band AS VARCHAR) = $band) ORDER BY c.study_id, c.cmo_number")
-    fetched = _fetch(db_path, sql, {"included": _included(review), "band": band}, "effects grid")
-    rows = code_labels(review, "cmo", fr.name)
-    cols = code_labels(review, "cmo", fc.name)
+           f"c.study_id FROM {q(table)} c JOIN studies s USING (study_id) "
+           f"LEFT JOIN {MISSING_SCHEMA}.{q(table)} mc ON {on} "
+           f"WHERE {included_sql(review)} "
+           f"AND ($band IS NULL OR {_group_sql(review)} = $band) ORDER BY {order}")
+    fetched = _fetch(db_path, sql, {"band": band}, "effects grid")
+    rows = code_labels(review, table, fr.name)
+    cols = code_labels(review, table, fc.name)
+    row_title, col_title = str(fr.raw.get("title") or fr.name), str(fc.raw.get("title") or fc.name)
     counts: dict[tuple[str, str], int] = {}
     row_totals: dict[str, int] = {}
     col_totals: dict[str, int] = {}
@@ -203,10 +235,10 @@ def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid
     for ss, ss_missing, child, child_missing, _study in fetched:
         if ss is None:
             ss = _missing_key(ss_missing)
-            extra_rows[ss] = _missing_label(review, "cmo", ss_missing)
+            extra_rows[ss] = _missing_label(review, table, ss_missing)
         if child is None:
             child = _missing_key(child_missing)
-            extra_cols[child] = _missing_label(review, "cmo", child_missing)
+            extra_cols[child] = _missing_label(review, table, child_missing)
         counts[(ss, child)] = counts.get((ss, child), 0) + 1
         row_totals[ss] = row_totals.get(ss, 0) + 1
         col_totals[child] = col_totals.get(child, 0) + 1
@@ -214,13 +246,14 @@ def effects_data(review: Review, db_path: Path, band: str | None = None) -> Grid
     cols += sorted(extra_cols.items())
     studies = len({r[4] for r in fetched})
     label = dict(band_choices(review)).get(band or "", "")
-    scope = f"of {label[:1].lower()}{label[1:]}" if band else "(all age bands)"
+    scope = f"of {label[:1].lower()}{label[1:]}" if band else _every_group(review)
     notes = [f"n = {len(fetched)} CMO configurations from {studies} studies {scope}; codes and labels from the "
              "review's codebook.",
-             "Each configuration counts once, in the cell of its coded effect on social support and on the child."]
-    title = "Effects on social support and on the child" + (f": {label}" if band else "")
+             f"Each configuration counts once, in the cell of its two coded outcomes ({row_title.lower()}; "
+             f"{col_title.lower()})."]
+    title = f"Coded outcomes: {row_title.lower()} by {col_title.lower()}" + (f": {label}" if band else "")
     return Grid("effects", title, rows, cols, counts, row_totals, col_totals, len(fetched), "CMO configurations",
-                fr.raw.get("title") or fr.name, fc.raw.get("title") or fc.name, notes)
+                row_title, col_title, notes)
 
 
 def _criteria_fields(category: str | None) -> list[str]:
@@ -235,12 +268,12 @@ def appraisal_data(review: Review, db_path: Path, band: str | None = None) -> Ap
         "overall_rating"]
     typed = ", ".join(f"CAST(a.{f} AS VARCHAR)" for f in answer_fields)
     shadow = ", ".join(f"m.{f}" for f in answer_fields)
-    sql = (f"SELECT s.study_id, s.study_label, a.appraiser, a.study_id IS NOT NULL, {typed}, {shadow} "
+    sql = (f"SELECT s.study_id, {_label_sql(review)}, a.appraiser, a.study_id IS NOT NULL, {typed}, {shadow} "
            f"FROM studies s LEFT JOIN appraisal a USING (study_id) "
            f"LEFT JOIN {MISSING_SCHEMA}.appraisal m ON m.study_id = a.study_id AND m.appraiser = a.appraiser "
-           "WHERE CAST(s.inclusion_status AS VARCHAR) = $included "
-           "AND ($band IS NULL OR CAST(s.age_band AS VARCHAR) = $band) ORDER BY s.study_id, a.appraiser")
-    fetched = _fetch(db_path, sql, {"included": _included(review), "band": band}, "appraisal plot")
+           f"WHERE {included_sql(review)} "
+           f"AND ($band IS NULL OR {_group_sql(review)} = $band) ORDER BY s.study_id, a.appraiser")
+    fetched = _fetch(db_path, sql, {"band": band}, "appraisal plot")
     declared = review.resource("appraisal").missing_values if review.has("appraisal") else {}
     categories = dict(code_labels(review, "appraisal", "mmat_category"))
     k = len(answer_fields)

@@ -194,8 +194,9 @@ def _prisma(review: Review, db_path: Path) -> dict[str, Any]:
 
 def _mismatch(review: Review, db_path: Path, flow) -> str:
     """A sentence when the flow does not end at the number of included studies (the prisma.studies warning)."""
+    from cmokit.package.annotations import included_sql
     from cmokit.presentation.prisma import last_count
-    from cmokit.presentation.report_data import Db, included_code
+    from cmokit.presentation.report_data import Db
 
     last = last_count(flow)
     if last is None or not review.has("studies"):
@@ -204,9 +205,8 @@ def _mismatch(review: Review, db_path: Path, flow) -> str:
 
     db = Db(db_path)
     try:
-        included = db.one("SELECT count(*) FROM studies WHERE CAST(inclusion_status AS VARCHAR) = $inc",
-                          {"inc": included_code(review)})
-    except duckdb.Error:  # a studies table without inclusion_status: nothing to compare
+        included = db.one(f"SELECT count(*) FROM studies s WHERE {included_sql(review)}")
+    except duckdb.Error:  # a database without the studies table the review declares: nothing to compare
         return ""
     finally:
         db.close()

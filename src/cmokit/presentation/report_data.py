@@ -145,38 +145,35 @@ def overview(review: Review, db: Db) -> dict[str, Any]:
                                                sortable=False),
                            "status": [], "groups": None}
     if "studies" in db.tables and review.has("studies"):
-        from cmokit.presentation.plot_data import code_labels
+        from cmokit.package.annotations import code_labels, study_fields
 
-        studies = review.resource("studies")
-        if "inclusion_status" in studies.field_names:
-            labels = dict(code_labels(review, "studies", "inclusion_status"))
-            counts = db.rows("SELECT CAST(inclusion_status AS VARCHAR), count(*) FROM studies GROUP BY 1 ORDER BY 1")
+        inclusion = study_fields(review).inclusion
+        if inclusion:
+            labels = dict(code_labels(review, "studies", inclusion))
+            counts = db.rows(f"SELECT CAST({q(inclusion)} AS VARCHAR), count(*) FROM studies GROUP BY 1 ORDER BY 1")
             out["status"] = [(labels.get(c or "", c or "missing"), n) for c, n in counts]
         out["groups"] = _groups(review, db)
     return out
 
 
-def included_code(review: Review) -> str:
-    return str(review.params.get("included_code") or "included")
-
-
 def _groups(review: Review, db: Db) -> TableView | None:
-    """Included studies per age band (the bands and their labels come from the descriptor and the codebook)."""
-    from cmokit.synthesis.tables import bands
+    """Included studies per group (the grouping field declares ``"cmokit:study": "grouping"``; its codes and labels
+    come from the schema and the codebook)."""
+    from cmokit.package.annotations import STUDIES, field_title, groups, included_sql, study_fields
 
-    names = review.resource("studies").field_names
-    groups = bands(review)
-    if not groups or "age_band" not in names:
+    field = study_fields(review).group
+    found = groups(review)
+    if not found or field is None:
         return None
-    where = "WHERE CAST(inclusion_status AS VARCHAR) = $inc" if "inclusion_status" in names else ""
-    counts = dict(db.rows(f"SELECT CAST(age_band AS VARCHAR), count(*) FROM studies {where} GROUP BY 1",
-                          {"inc": included_code(review)} if where else None))
+    title = field_title(review, STUDIES, field)
+    counts = dict(db.rows(f"SELECT CAST(s.{q(field)} AS VARCHAR), count(*) FROM studies s "
+                          f"WHERE {included_sql(review)} GROUP BY 1"))
     total = sum(counts.values())
-    rows = [[label, number(counts.get(code, 0)), _share(counts.get(code, 0), total)] for code, label in groups]
-    other = total - sum(counts.get(code, 0) for code, _ in groups)
+    rows = [[label, number(counts.get(code, 0)), _share(counts.get(code, 0), total)] for code, label in found]
+    other = total - sum(counts.get(code, 0) for code, _ in found)
     if other:
-        rows.append(["No age band (missing value)", number(other), _share(other, total)])
-    return TableView("groups", "Included studies by age band", ["Age band", "Studies", "Share"], rows, len(rows),
+        rows.append([f"No {title.lower()} (missing value)", number(other), _share(other, total)])
+    return TableView("groups", f"Included studies by {title.lower()}", [title, "Studies", "Share"], rows, len(rows),
                      numeric=(1, 2), sortable=False)
 
 

@@ -99,11 +99,14 @@ def _evidence(review: Review, db: Db, all_theories: dict[str, Theory], max_rows:
     ef = _present(review, EVIDENCE, EVIDENCE_FIELDS)
     exprs, join = texts(review, EVIDENCE, ef, alias="e")
     has_studies = review.has("studies") and "studies" in db.tables
-    cols = review.resource("studies").field_names if has_studies else []
-    study = "CAST(s.study_label AS VARCHAR)" if "study_label" in cols else "e.study_id"
-    ref = "CAST(s.ref_number AS VARCHAR)" if "ref_number" in cols else "''"
+    from cmokit.package.annotations import study_fields
+
+    sf = study_fields(review) if has_studies else None
+    label, reference = (sf.label, sf.reference) if sf else (None, None)
+    study = f"CAST(s.{q(label)} AS VARCHAR)" if label else "e.study_id"
+    ref = f"CAST(s.{q(reference)} AS VARCHAR)" if reference else "''"
     studies_join = "LEFT JOIN studies s ON s.study_id = e.study_id" if has_studies else ""
-    sort_ref = "s.ref_number" if "ref_number" in cols else "e.study_id"
+    sort_ref = f"s.{q(reference)}" if reference else "e.study_id"
     order = ("CASE CAST(e.judgement AS VARCHAR) " + " ".join(f"WHEN '{j}' THEN {i}" for i, j in enumerate(JUDGEMENTS))
              + " ELSE 9 END") if "judgement" in ef else "1"
     rows = db.rows(f"SELECT {', '.join(exprs)}, {study}, {ref} FROM {q(EVIDENCE)} e {join} {studies_join} "

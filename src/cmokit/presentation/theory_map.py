@@ -1,5 +1,6 @@
 """The theory x study matrix (``cmokit plot theories``): which studies support, refute, refine or illustrate each
-theory, with the studies grouped by age band.
+theory, with the studies grouped (by the field declaring ``"cmokit:study": "grouping"``; the bundled review's age
+bands).
 
 :func:`theory_map_data` reads what the picture shows from the database (theories with at least one evidence row as
 rows, included studies as columns, each cell the judgements of its evidence rows); :func:`render_theory_map` draws
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from cmokit.package.model import Review
 from cmokit.presentation.svg import Svg, text_width, wrap
+from cmokit.synthesis.ddl import q
 
 JUDGEMENTS = ("supports", "refutes", "refines", "illustrates")
 # symbol, fill, ink: Okabe-Ito bluish green, vermillion, blue; grey for an illustration (no test of the theory)
@@ -30,7 +32,7 @@ class Study:
     """One column: an included study of one band."""
 
     study_id: str
-    ref_number: int | None
+    reference: int | None
     label: str
     band: str
 
@@ -53,14 +55,19 @@ class TheoryMap:
 
 def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> TheoryMap:
     """What the matrix shows, from the database; ``band`` keeps one age band's studies (and the theories they test)."""
-    from cmokit.presentation.plot_data import _fetch, _included, band_choices, check_band, code_labels
+    from cmokit.package.annotations import STUDIES, field_title, included_sql, study_fields
+    from cmokit.presentation.plot_data import _fetch, _group_sql, _label_sql, band_choices, check_band, code_labels
 
     check_band(review, band)
-    included = {"included": _included(review), "band": band}
-    studies = _fetch(db_path, "SELECT s.study_id, s.ref_number, s.study_label, CAST(s.age_band AS VARCHAR) "
-                              "FROM studies s WHERE CAST(s.inclusion_status AS VARCHAR) = $included AND ($band IS NULL "
-                              "OR CAST(s.age_band AS VARCHAR) = $band) ORDER BY s.ref_number NULLS LAST, s.study_id",
-                     included, "theory map")
+    sf = study_fields(review)
+    # without a reference field, the columns are numbered 1, 2, ... in study_id order
+    ref = f"s.{q(sf.reference)}" if sf.reference else "row_number() OVER (ORDER BY s.study_id)"
+    order = f"{ref} NULLS LAST, s.study_id" if sf.reference else "s.study_id"
+    group = _group_sql(review)
+    studies = _fetch(db_path, f"SELECT s.study_id, {ref}, {_label_sql(review)}, {group} "
+                              f"FROM studies s WHERE {included_sql(review)} AND ($band IS NULL "
+                              f"OR {group} = $band) ORDER BY {order}",
+                     {"band": band}, "theory map")
     evidence = _fetch(db_path, "SELECT e.theory_id, t.label, e.study_id, CAST(e.judgement AS VARCHAR) FROM evidence e "
                                "JOIN theories t USING (theory_id) ORDER BY e.theory_id, e.study_id, e.evidence_number",
                       None, "theory map")
@@ -73,20 +80,22 @@ def theory_map_data(review: Review, db_path: Path, band: str | None = None) -> T
             marks.setdefault((tid, sid), []).append(judgement)
             theories.setdefault(tid, label or tid)
     groups = []
-    for code, label in band_choices(review):
-        members = [Study(s[0], s[1], s[2] or s[0], code) for s in studies if s[3] == code]
+    for code, label in band_choices(review) or [("", "")]:
+        members = [Study(s[0], s[1], s[2] or s[0], code) for s in studies if s[3] == code or not code]
         if members:
             groups.append((code, label, members))
     labels = dict(code_labels(review, "evidence", "judgement")) if review.has("evidence") else {}
     n_studies = len({sid for _, sid in marks})
     band_label = dict(band_choices(review)).get(band or "", band or "")
-    scope = f"the {band_label} band" if band else "all age bands"
+    grouping = field_title(review, STUDIES, sf.group).lower()
+    scope = f"the {band_label} band" if band else (f"all {grouping}s" if grouping else "the review")
+    numbered = "by reference number" if sf.reference else "numbered in study_id order"
     tm = TheoryMap("Theories and the studies that test them" + (f": {band_label}" if band else ""),
                    sorted(theories.items()), groups, marks, {j: labels.get(j, j) for j in JUDGEMENTS},
                    unlinked=total - len(theories))
     tm.notes = [f"n = {sum(len(v) for v in marks.values())} evidence judgements on {len(theories)} theories from "
-                f"{n_studies} of the {len(studies)} included studies of {scope}; columns are the studies by reference "
-                "number, grouped by age band.",
+                f"{n_studies} of the {len(studies)} included studies of {scope}; columns are the studies {numbered}"
+                + (f", grouped by {grouping}." if grouping else "."),
                 f"{tm.unlinked} theor{'y has' if tm.unlinked == 1 else 'ies have'} no evidence "
                 f"{'in this band' if band else 'linked'} and {'is' if tm.unlinked == 1 else 'are'} not shown; the "
                 "theories table lists every theory with its statement."]
@@ -100,13 +109,13 @@ def _mark(svg: Svg, cx: float, cy: float, judgement: str, r: float) -> None:
 
 
 def _describe(tm: TheoryMap) -> str:
-    refs = {s.study_id: s.ref_number for _, _, members in tm.bands for s in members}
+    refs = {s.study_id: s.reference for _, _, members in tm.bands for s in members}
     parts = []
     for tid, label in tm.theories:
         by = {j: sorted(refs[sid] for (t, sid), js in tm.marks.items() if t == tid and j in js) for j in JUDGEMENTS}
         said = "; ".join(f"{tm.labels[j].lower()} {by[j]}" for j in JUDGEMENTS if by[j])
         parts.append(f"{label}: {said}")
-    return f"{tm.title}. " + ". ".join(parts) + ". " + " ".join(tm.notes)
+    return f"{tm.title}. " + "".join(f"{p}. " for p in parts) + " ".join(tm.notes)
 
 
 def render_theory_map(tm: TheoryMap) -> str:
@@ -138,7 +147,7 @@ def render_theory_map(tm: TheoryMap) -> str:
         svg.line(x0 + 2, y + head_h + 2, x0 + span - 2, y + head_h + 2, stroke=MUTED)
         for i, s in enumerate(members):
             xs[s.study_id] = x0 + CELL_W * (i + 0.5)
-            svg.text(xs[s.study_id], y + head_h + 18, str(s.ref_number if s.ref_number is not None else "?"),
+            svg.text(xs[s.study_id], y + head_h + 18, str(s.reference if s.reference is not None else "?"),
                      size=NOTE, text_anchor="middle", fill=MUTED, class_="study-ref", data_study=s.study_id)
         x0 += span + gap
     svg.text(PAD, y + head_h + 18, "Theory (study reference numbers above)", size=LABEL, font_weight="bold", fill=INK)
@@ -153,7 +162,7 @@ def render_theory_map(tm: TheoryMap) -> str:
                  line_height=15, class_="theory-label", data_theory=tid)
         for s in columns:
             js = tm.marks.get((tid, s.study_id), [])
-            svg.open("g", class_="cell", data_theory=tid, data_study=s.study_id, data_ref=s.ref_number,
+            svg.open("g", class_="cell", data_theory=tid, data_study=s.study_id, data_ref=s.reference,
                      data_judgements=" ".join(js))
             if js:
                 r = 9 if len(js) == 1 else 6

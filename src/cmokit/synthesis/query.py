@@ -2,11 +2,11 @@
 
 A named query is a ``.sql`` file whose leading comment block is its header::
 
-    -- title: Studies by age band
-    -- question: How many studies does each age band hold, and which?
-    -- param band: age band code (infants, children, adolescents)
-    -- param recipient = NULL: optional; NULL (the default) means every recipient
-    SELECT ... WHERE age_band = $band
+    -- title: Studies by year
+    -- question: How many studies were published in a year, and which?
+    -- param year: the year
+    -- param kind = NULL: optional; NULL (the default) means every kind of evidence
+    SELECT ... WHERE year = $year
 
 Parameters are DuckDB prepared-statement parameters (``$name``); values are bound, never pasted into the SQL.
 A parameter with ``= default`` is optional (``NULL`` for SQL NULL); one without must be given.

@@ -1,7 +1,14 @@
-"""The documented views a build adds beside the tables, and the ``missing_cells`` view of the shadow tables."""
+"""The documented views a build adds beside the tables, and the ``missing_cells`` view of the shadow tables.
+
+A study's identity in the views is ``study_id`` and the studies fields that declare ``"cmokit:study"`` reference,
+label and group (:mod:`cmokit.package.annotations`); ``study_cmo`` also carries the studies fields the package's
+``cmokit`` section lists under ``views`` -> ``study_cmo``. Nothing here names a field of one review.
+"""
 
 from __future__ import annotations
 
+from cmokit.core.errors import CmokitError
+from cmokit.package.annotations import study_fields
 from cmokit.package.model import Resource, Review
 from cmokit.synthesis.database import MISSING_SCHEMA, MISSING_TABLE, SYSTEM_TABLES
 from cmokit.synthesis.ddl import lit, q
@@ -13,9 +20,10 @@ VIEW_DOCS: dict[str, str] = {
     "study_overview": "One row per study: every studies column, plus quality (the overall MMAT rating from appraisal; "
                       "the lowest where several appraisers rated the study), n_appraisals, n_cmo, n_measures and "
                       "n_resource_inputs.",
-    "study_cmo": "Each CMO configuration with its study's identity, band, table position, recipient and income group.",
-    "study_measures": "Each measure with its study's identity and band.",
-    "study_resource_inputs": "Each resource input with its study's identity and band.",
+    "study_cmo": "Each CMO configuration with its study's identity (id, reference, label, group) and the studies "
+                 "columns the review lists for this view (cmokit.views.study_cmo).",
+    "study_measures": "Each measure with its study's identity (id, reference, label, group).",
+    "study_resource_inputs": "Each resource input with its study's identity (id, reference, label, group).",
     "theory_evidence": "Each evidence judgement (theory x study): the theory's kind, label and status, the study's "
                        "identity and band, the judgement, its relevance and rigour, the study's quality (the lowest "
                        "MMAT overall rating) and the configuration it draws on, by realist role (intervention, "
@@ -32,11 +40,22 @@ def configuration_table(review: Review) -> Resource | None:
     return next((r for r in review.resources if r.fields_by_role("mechanism")), None)
 
 
+def view_columns(review: Review, view: str) -> list[str]:
+    """The extra studies columns the ``cmokit`` section lists for a view (``views`` -> view name), that exist."""
+    views = review.params.get("views") or {}
+    listed = views.get(view, []) if isinstance(views, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(c, str) for c in listed):
+        raise CmokitError(f'datapackage.json: "cmokit" -> "views" -> "{view}" must be a list of studies fields.',
+                          rule="views.config")
+    have = review.resource("studies").field_names if review.has("studies") else []
+    return [c for c in listed if c in have]
+
+
 def documented_views(review: Review) -> list[tuple[str, str, str]]:
     """(name, comment, SQL) of the documented views this review supports."""
     have = {r.name: set(r.field_names) for r in review.resources}
     out: list[tuple[str, str, str]] = []
-    ident = ["study_id", "ref_number", "study_label", "age_band"]
+    ident = study_fields(review).identity
     if "studies" in have and set(ident) <= have["studies"]:
         counts, joins = [], []
         if "appraisal" in have and {"study_id", "overall_rating"} <= have["appraisal"]:
@@ -51,8 +70,7 @@ def documented_views(review: Review) -> list[tuple[str, str, str]]:
         sel = ", ".join(["s.*"] + counts)
         out.append(("study_overview", VIEW_DOCS["study_overview"],
                     f"SELECT {sel} FROM studies s {' '.join(joins)} ORDER BY s.study_id"))
-        extra = [c for c in ("paper_table", "paper_table_row", "support_recipient", "income_group")
-                 if c in have["studies"]]
+        extra = [c for c in view_columns(review, "study_cmo") if c not in ident]
         for child, name in (("cmo", "study_cmo"), ("measures", "study_measures"),
                             ("resource_inputs", "study_resource_inputs")):
             if child not in have or "study_id" not in have[child]:
@@ -109,7 +127,8 @@ def _theory_views(review: Review, have: dict[str, set[str]]) -> list[tuple[str, 
         return out
     evidence = {"theory_id", "study_id", "evidence_number", "cmo_number", "judgement", "relevance", "rigour", "quote",
                 "locator", "justification"}
-    ident = [c for c in ("ref_number", "study_label", "age_band") if c in have.get("studies", set())]
+    sf = study_fields(review)
+    ident = [c for c in sf.identity[1:] if c in have.get("studies", set())]
     if "evidence" in have and evidence <= have["evidence"] and "studies" in have:
         cols = ["e.theory_id", "t.kind", "t.label", "t.status", "e.study_id", *(f"s.{q(c)}" for c in ident),
                 "e.evidence_number", "e.cmo_number", "e.judgement", "e.relevance", "e.rigour"]
@@ -129,7 +148,8 @@ def _theory_views(review: Review, have: dict[str, set[str]]) -> list[tuple[str, 
                     text = ", ".join(f"c.{q(f.name)}" for f in fields)
                     cols.append(f"CASE WHEN c.study_id IS NULL THEN NULL ELSE concat_ws(chr(10), {text}) END "
                                 f"AS {q(role)}")
-        order = "e.theory_id, " + ("s.ref_number, " if "ref_number" in ident else "") + "e.study_id, e.evidence_number"
+        by_ref = f"s.{q(sf.reference)}, " if sf.reference in ident else ""
+        order = "e.theory_id, " + by_ref + "e.study_id, e.evidence_number"
         out.append(("theory_evidence", VIEW_DOCS["theory_evidence"],
                     f"SELECT {', '.join(cols)} FROM evidence e {' '.join(joins)} ORDER BY {order}"))
     out.append(("theory_lineage", VIEW_DOCS["theory_lineage"], (

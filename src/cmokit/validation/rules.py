@@ -37,12 +37,15 @@ _LOADS = itertools.count(1)
 
 @dataclass(frozen=True)
 class Context:
-    """What a validator may know: the review's parameters and whether a reviewer's submission is checked."""
+    """What a validator may know: the review's parameters, whether a reviewer's submission is checked, and the
+    studies field saying whether a study is included (``inclusion``: the field declaring ``"cmokit:study":
+    "inclusion"``, None when none does)."""
 
     params: dict[str, Any]
     submission: bool = False
     not_reported: str = "NR"
     not_applicable: str = "NA"
+    inclusion: str | None = None
 
     def col(self, name: str) -> pl.Expr:
         import polars as pl
@@ -79,11 +82,15 @@ class Context:
         c = pl.col(name)
         return c.is_not_null() & ~c.is_in(["", self.not_reported, self.not_applicable])
 
-    def included(self, name: str = "inclusion_status") -> pl.Expr:
-        """True for included studies (the code is ``params['included_code']``)."""
+    def included(self, name: str | None = None) -> pl.Expr:
+        """True for included studies: ``name`` (default: the inclusion field) holds ``params['included_code']``.
+        Every study counts as included when the review declares no inclusion field or no included code."""
         import polars as pl
 
-        return pl.col(name) == self.params.get("included_code", "included")
+        field, code = name or self.inclusion, self.params.get("included_code")
+        if field is None or code is None:
+            return pl.lit(True)
+        return pl.col(field) == code
 
 
 @dataclass
@@ -199,7 +206,9 @@ def run_validators(review: Review, tables: dict[str, Table], *, submission: bool
     ``invalid``: {resource: {field: lines}} of cells that failed their type or constraint (seen as null by rules).
     """
     invalid = invalid or {}
-    ctx = Context(params=review.params, submission=submission)
+    from cmokit.package.annotations import study_fields
+
+    ctx = Context(params=review.params, submission=submission, inclusion=study_fields(review).inclusion)
     problems: list[Problem] = []
     try:
         modules = load_modules(review.root)

@@ -49,7 +49,8 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
             if not r.path.is_file():
                 problems.append(Problem(rule="file.missing", resource=r.name, path=shown,
                                         message=f"{shown}: the file of resource '{r.name}' does not exist. Restore it "
-                                        f"(git checkout -- {shown}), or run `cmokit template` for a blank form."))
+                                        f"(git checkout -- {shown}), or create it holding just its header line: "
+                                        f"{','.join(r.field_names)}"))
                 report.fatal = True
                 continue
             tables[r.name] = read_table(r, r.path, shown)
