@@ -150,7 +150,7 @@ def test_parameters_are_bound_not_pasted(review):
     result = q(review, "--name", "cmo_text_search", "--param", f"text={hostile}", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output) == []
     result = q(review, "--name", "mechanisms_by_band", "--param", "band=infants' OR '1'='1", "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert result.exit_code == 2 and "is not a code of age_band" in result.stderr  # a value, checked, never SQL
     assert json.loads(q(review, "SELECT count(*) AS n FROM studies", "-f", "json").output) == [{"n": 33}]
 
 

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli.options import db_option, format_option, handle_errors, open_review, output_option, review_option
+from cmokit.cli.options import (
+    db_option,
+    format_option,
+    handle_errors,
+    open_review,
+    output_option,
+    review_option,
+    untrusted_option,
+)
 
 
 @click.command()
@@ -18,8 +26,10 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
                "CSV) or a folder (one file per table: table-<n>-<band>.md|csv). Default: standard output.")
 @review_option
 @db_option
+@untrusted_option
 @handle_errors
-def command(band: str | None, fmt: str, output: Path | None, review: Path | None, db: Path | None) -> None:
+def command(band: str | None, fmt: str, output: Path | None, review: Path | None, db: Path | None,
+            untrusted: bool) -> None:
     """Write the review's evidence tables (Tables 1-3) as Markdown, CSV or Excel.
 
     One table per age band, from the database, as the paper prints them.
@@ -41,7 +51,8 @@ def command(band: str | None, fmt: str, output: Path | None, review: Path | None
     if fmt == "xlsx":
         check_xlsx_output(output)  # before the database is (re)built: a refused command writes nothing
     rv = open_review(review)
-    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
+    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True),
+                              trusted=not untrusted)
     tables = paper_tables(rv, db_path, band)
     if output is None:
         if fmt == "csv":

@@ -31,12 +31,14 @@ class Submission:
 
 @dataclass
 class FolderScan:
-    """What a submission folder holds: table files, files named after no table, and links leading outside it."""
+    """What a submission folder holds: table files, files named after no table, links leading outside it, and
+    entries named after a table that are not regular files (a pipe, socket or device: opening one could block)."""
 
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
     unknown: list[Path] = field(default_factory=list)
     unsafe: list[Path] = field(default_factory=list)
+    special: list[Path] = field(default_factory=list)
 
 
 def extraction_resources(review: Review) -> list[Resource]:
@@ -58,8 +60,8 @@ def submission_folder(review: Review, arg: str | os.PathLike[str]) -> Path:
 
 
 def scan_folder(review: Review, folder: Path) -> FolderScan:
-    """The table files of a submission folder (sorted by name), with the files named after no table and the
-    symlinks leading outside the folder (neither is ever read)."""
+    """The table files of a submission folder (sorted by name), with the files named after no table, the symlinks
+    leading outside the folder and the entries that are not regular files (none of them is ever read)."""
     inside = folder.resolve()
     known = {r.name for r in extraction_resources(review)}
     scan = FolderScan(folder=inside)
@@ -68,6 +70,8 @@ def scan_folder(review: Review, folder: Path) -> FolderScan:
             scan.unknown.append(f)
         elif f.is_symlink() and f.resolve().parent != inside:
             scan.unsafe.append(f)
+        elif f.exists() and not f.is_file():
+            scan.special.append(f)
         else:
             scan.files[f.stem] = f.resolve()
     return scan
@@ -114,6 +118,10 @@ def resolve_submission(review: Review, arg: str | os.PathLike[str], *, hashed: b
         f = scan.unsafe[0]
         raise CmokitError(f"{f}: is a link to a file outside the submission folder; copy the file instead.",
                           rule="path.unsafe", path=str(f))
+    if scan.special:
+        f = scan.special[0]
+        raise CmokitError(f"{f}: is not a regular file (a folder, pipe, socket or device); it was not read. Put the "
+                          "CSV file itself in the submission folder.", rule="file.unsafe", path=str(f))
     if not scan.files:
         raise CmokitError(f"{scan.folder}: holds no table files (expected some of: "
                           f"{', '.join(f'{n}.csv' for n in known)}).", rule="submission.empty",
