@@ -34,27 +34,61 @@ def q(review: Path, *args: str):
 
 # ----------------------------------------------------------------------------------------------- sandbox
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "SELECT * FROM read_text('/etc/hostname')",
-    "SELECT * FROM glob('/etc/*')",
-    "SELECT * FROM read_csv('https://example.com/data.csv')",
-    "ATTACH '{tmp}/other.duckdb' AS other",
-    "INSTALL httpfs",
-    "LOAD httpfs",
-    "SET threads = 1",
-    "SET enable_external_access = true",
-    "RESET lock_configuration",
-    "PRAGMA enable_profiling",
-    "CREATE TABLE x AS SELECT 1",
-    "DELETE FROM studies",
-])
-def test_sandbox_refuses(review, tmp_path, sql):
+OFF = "file system operations are disabled by configuration"  # enable_external_access = false
+LOCKED = "the configuration has been locked"  # lock_configuration = true
+READ_ONLY = "which is attached in read-only mode"  # read_only = True
+REFUSALS = [
+    ("SELECT * FROM read_csv('/etc/passwd')", OFF),
+    ("SELECT * FROM read_text('/etc/hostname')", OFF),
+    ("SELECT * FROM glob('/etc/*')", OFF),
+    ("SELECT * FROM read_csv('https://example.com/data.csv')", OFF),
+    ("ATTACH '{tmp}/other.duckdb' AS other", OFF),
+    ("INSTALL httpfs", OFF),
+    ("LOAD httpfs", "Loading external extensions is disabled through configuration"),
+    ("SET threads = 1", LOCKED),
+    ("SET enable_external_access = true", LOCKED),
+    ("RESET lock_configuration", LOCKED),
+    ("PRAGMA enable_profiling", LOCKED),
+    ("SET memory_limit = '100GB'", LOCKED),
+    ("SET temp_directory = '{tmp}'", LOCKED),
+    ("CREATE TABLE x AS SELECT 1", READ_ONLY),
+    ("DELETE FROM studies", READ_ONLY),
+]
+
+
+@pytest.mark.parametrize("sql,refusal", REFUSALS)
+def test_sandbox_refuses(review, tmp_path, sql, refusal):
+    """Each statement is refused by the sandbox's own setting (its message), not by chance (a read-only file, no
+    network): the expected message names the setting that refuses it."""
     result = q(review, sql.format(tmp=tmp_path))
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: SQL ")
+    assert refusal in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_refusals_come_from_the_sandbox(review, tmp_path):
+    """Without the sandbox the same statements are not refused that way: the test above can fail."""
+    import shutil
+
+    import duckdb
+
+    from cmokit.synthesis.query import sql_error_message
+
+    copy = tmp_path / "copy.duckdb"  # statements below change it
+    shutil.copy(review / DEFAULT_DB, copy)
+    con = duckdb.connect(str(copy), read_only=False)
+    try:
+        for sql, refusal in REFUSALS:
+            if "httpfs" in sql or "https" in sql:
+                continue  # offline here: they would fail anyway, the message above is the sandbox's
+            try:
+                con.execute(sql.format(tmp=tmp_path))
+            except duckdb.Error as exc:
+                assert refusal not in sql_error_message(exc, sql), sql
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("sql", [

@@ -40,7 +40,7 @@ class FieldStat:
                 "conflicts": self.conflicts, "reviewer_a": self.reviewer_a, "reviewer_b": self.reviewer_b}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     table: str
     key: str

@@ -81,9 +81,11 @@ def submission_hash(files: dict[str, Path]) -> str:
     """SHA-256 over the submission's table files (name and bytes, in name order)."""
     h = hashlib.sha256()
     for name in sorted(files):
-        data = files[name].read_bytes()
-        h.update(f"{name}.csv\0{len(data)}\0".encode())
-        h.update(data)
+        with open(files[name], "rb") as fh:  # in chunks: a file is never held whole in memory
+            size = os.fstat(fh.fileno()).st_size
+            h.update(f"{name}.csv\0{size}\0".encode())
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 
