@@ -39,7 +39,7 @@ from cmokit.core.problems import ERROR, Problem
 from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
 from cmokit.extraction.matching import MatchRule, match_rows, match_rule
 from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
-from cmokit.extraction.results import ROW_FIELD, Comparison, Conflict, FieldStat, PairComparison, TablePair
+from cmokit.extraction.results import ROW_FIELD, Comparison, Conflicts, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
 from cmokit.package.reader import read_table, shown_path
 from cmokit.package.submission import Submission, extraction_resources, resolve_submission, submission_hash
@@ -239,8 +239,7 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
         frames = [fr.with_columns(pl.col("_f").cast(pl.Int32), pl.col("_na").cast(pl.Int64),
                                   pl.col("_nb").cast(pl.Int64)) for fr in frames]
         allc = pl.concat(frames).sort(["_g", "_na", "_nb", "_key", "_f"], nulls_last=True)
-        tp.conflicts = [Conflict(tp.table, k, f, va, vb, *ids) for k, f, va, vb in
-                        allc.select("_key", "field", "value_a", "value_b").iter_rows()]
+        tp.conflicts = Conflicts([(tp.table, *ids, allc.select("_key", "field", "value_a", "value_b"))])
 
 
 def compare_pair(review: Review, a: Submission, b: Submission, *, slim: bool = False) -> PairComparison:
