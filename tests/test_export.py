@@ -88,7 +88,8 @@ def test_csv_export_uses_the_package_conventions(review, tmp_path):
 
 def test_unknown_format_is_a_usage_error(review, tmp_path):
     result = CliRunner().invoke(main, ["export", "-o", str(tmp_path), "--format", "ods", "--review", str(review)])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "'ods' is not one of 'parquet', 'csv', 'xlsx'" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_formula_like_cells_are_written_as_they_are_and_noted(review_copy, tmp_path):

@@ -147,16 +147,19 @@ def test_dates_in_json(review):
 
 
 def test_usage_errors(review):
-    assert q(review).exit_code == 2
-    assert q(review, "SELECT 1", "--name", "studies_by_age_band").exit_code == 2
-    assert q(review, "SELECT 1", "--param", "a=b").exit_code == 2
+    """Each usage error says what is wrong (not only exit 2)."""
+    for args, text in (((), "give either SQL"), (("SELECT 1", "--name", "studies_by_age_band"), "give either SQL"),
+                       (("SELECT 1", "--param", "a=b"), "--param goes with --name"),
+                       (("--list", "SELECT 1"), "--list takes no SQL"),
+                       (("--name", "../datapackage"), "is not a query name")):
+        result = q(review, *args)
+        assert result.exit_code == 2 and text in result.stderr, (args, result.output)
     result = q(review, "--name", "no_such_query")
     assert result.exit_code == 2 and "studies_by_age_band" in result.output
     result = q(review, "--name", "mechanisms_by_band")
     assert result.exit_code == 2 and "--param band=" in result.output
     result = q(review, "--name", "mechanisms_by_band", "--param", "band=infants", "--param", "colour=red")
-    assert result.exit_code == 2 and "colour" in result.output
-    assert q(review, "--name", "../datapackage").exit_code == 2
+    assert result.exit_code == 2 and "has no parameter colour" in result.output
 
 
 # ----------------------------------------------------------------------------------------------- named queries

@@ -174,3 +174,81 @@ def test_stored_and_changed_hashes(db, tmp_path):
     f.write_bytes(b"hello")
     assert sha256_file(f) == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     assert sha256_file(tmp_path / "missing") is None
+
+
+def test_named_query_files(tmp_path):
+    from cmokit.synthesis.query import list_named, load_named, parse_named, queries_dir
+
+    class R:  # the one thing the functions need of a review: its folder
+        root = tmp_path
+
+    assert queries_dir(R) == tmp_path / "queries" and list_named(R) == []
+    q = tmp_path / "queries"
+    q.mkdir()
+    (q / "b.sql").write_text("-- title: Bee\n-- question: Which\n--   bees?\n-- param n = 3: how many\n"
+                             "--   at most\n-- paper: one claim\n-- paper: another\n\nSELECT $n\n-- title: ignored\n")
+    (q / "a.sql").write_text("\ufeff-- title: A\n-- question: Why?\nSELECT 1\n")
+    assert [n.name for n in list_named(R)] == ["a", "b"]
+    b = load_named(R, "b")
+    assert (b.title, b.question, b.paper) == ("Bee", "Which bees?", ["one claim", "another"])
+    assert [(p.name, p.default, p.required, p.description) for p in b.params] == [("n", "3", False, "how many at most")]
+    assert load_named(R, "a").title == "A"
+    for name, text in (("../x", "is not a query name"), ("c", "no named query 'c'")):
+        with pytest.raises(CmokitError, match=text) as exc:
+            load_named(R, name)
+        assert exc.value.rule == "query.unknown"
+    with pytest.raises(CmokitError, match="known: a, b"):
+        load_named(R, "c")
+    (q / "bad.sql").write_text("-- title: T\n-- question: Q?\n-- param oops\nSELECT 1\n")
+    with pytest.raises(CmokitError, match=r"bad.sql, line 3: a parameter reads") as exc:
+        parse_named(q / "bad.sql")
+    assert (exc.value.rule, exc.value.line) == ("query.header", 3)
+    (q / "bad.sql").write_text("-- title: T\nSELECT 1\n")
+    with pytest.raises(CmokitError, match="needs a '-- question: ...' line"):
+        parse_named(q / "bad.sql")
+    (q / "bad.sql").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CmokitError, match="cannot be read") as exc:
+        parse_named(q / "bad.sql")
+    assert exc.value.rule == "query.unreadable"
+
+
+def test_the_sources_of_a_build(tmp_path):
+    import json
+
+    from cmokit.package.model import Review
+    from cmokit.synthesis.database import (
+        DEFAULT_DB,
+        changed_sources,
+        default_db_path,
+        resolve_db_path,
+        source_files,
+        source_hashes,
+    )
+
+    root = tmp_path / "r"
+    (root / "validators" / "__pycache__").mkdir(parents=True)
+    (root / "schema").mkdir()
+    (root / "schema" / "t.json").write_text(json.dumps({"fields": [{"name": "a", "type": "string"}]}))
+    (root / "t.csv").write_text("a\nx\n")
+    (root / "validators" / "v.py").write_text("def validators(ctx):\n    return []\n")
+    (root / "validators" / "__pycache__" / "v.py").write_text("")
+    (root / "datapackage.json").write_text(json.dumps({"name": "r", "resources": [
+        {"name": "t", "path": "t.csv", "schema": "schema/t.json"}]}))
+    review = Review.open(root)
+    assert [(rel, role) for rel, _, role in source_files(review)] == [
+        ("datapackage.json", "descriptor"), ("schema/t.json", "schema"), ("t.csv", "data"),
+        ("validators/v.py", "validator")]
+    hashes = source_hashes(review)
+    assert hashes["t.csv"] == sha256_file(root / "t.csv") and len(hashes) == 4
+    assert default_db_path(review) == root / DEFAULT_DB == resolve_db_path(review, None)
+    assert resolve_db_path(review, "x.duckdb") == Path("x.duckdb").resolve()
+    db = tmp_path / "s.duckdb"
+    assert changed_sources(review, db) is None
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE source_files (path VARCHAR, sha256 VARCHAR)")
+    con.executemany("INSERT INTO source_files VALUES (?, ?)", list(hashes.items()))
+    con.close()
+    assert changed_sources(review, db) == []
+    (root / "t.csv").write_text("a\ny\n")
+    (root / "validators" / "w.py").write_text("")
+    assert changed_sources(review, db) == ["t.csv", "validators/w.py"]

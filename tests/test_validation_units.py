@@ -183,3 +183,56 @@ def test_broken_validator_code_is_fatal(mini):
     (mini / "validators" / "_private.py").write_text("raise RuntimeError('never imported')\n")
     (mini / "validators" / "demo.py").write_text("def validators(ctx):\n    return []\n")
     assert _run(mini) == ([], False)
+
+
+def test_the_codebook_matches_the_schemas(mini):
+    codebook = {"fields": [{"name": n, "type": "string"} for n in ("table", "field", "code", "label")]}
+    (mini / "datapackage.json").write_text(json.dumps({**json.loads((mini / "datapackage.json").read_text()),
+                                                       "resources": [*json.loads((mini / "datapackage.json")
+                                                                                 .read_text())["resources"],
+                                                                     {"name": "codebook", "path": "codebook.csv",
+                                                                      "schema": codebook}]}))
+    schema = json.loads((mini / "datapackage.json").read_text())
+    schema["resources"][1]["schema"]["fields"].append({"name": "kind", "type": "string",
+                                                       "constraints": {"enum": ["x", "y"]}})
+    (mini / "datapackage.json").write_text(json.dumps(schema))
+    (mini / "codebook.csv").write_text("table,field,code,label\ncmo,kind,x,X\ncmo,kind,z,Z\nstudies,n,1,one\n"
+                                       "*,*,NR,not reported\n")
+    from cmokit.validation.keys import check_codebook
+
+    review = Review.open(mini)
+    res = review.resource("codebook")
+    found = [(p.rule, p.line, p.field, p.value, p.message) for p in check_codebook(
+        review, read_table(res, res.path, "codebook.csv"))]
+    assert found == [
+        ("codebook.mismatch", 3, "code", "z", "code 'z' of cmo.kind is not allowed by schema/cmo.schema.json. Add it "
+                                              "to the schema's codes or delete this codebook row."),
+        ("codebook.mismatch", 4, "field", "n", "codebook row for studies.n, which is not a coded field of the schemas "
+                                               "(no enum or code list). Fix the table/field names or delete the row."),
+        ("codebook.mismatch", None, "code", "y", "code 'y' of cmo.kind (allowed by its schema) has no row in "
+                                                 "codebook.csv. Add a row: cmo,kind,y,<label>,<definition>.")]
+    bare = resource({"fields": [{"name": "table", "type": "string"}]}, "codebook")
+    assert check_codebook(review, table([{"table": "cmo"}], bare)) == []
+
+
+def test_the_context_helpers():
+    import polars as pl
+
+    from cmokit.validation.rules import Context, _Row
+
+    df = pl.DataFrame({"v": ["2018-06-08", "NR", "", "x", None], "s": ["included", "excluded", "included", "", None],
+                       "n": ["1.5", "NA", "", "2", None]})
+    ctx = Context(params={"included_code": "included"})
+    sub = Context(params={}, submission=True)
+    out = df.select(ctx.date("v").alias("d"), ctx.given("v").alias("g"), ctx.absent("v").alias("a"),
+                    sub.absent("v").alias("sa"), ctx.included("s").alias("i"), sub.included("s").alias("si"),
+                    ctx.num("n").alias("n"), ctx.col("s").alias("c"))
+    assert out["d"].to_list()[:2] == [__import__("datetime").date(2018, 6, 8), None]
+    assert out["g"].to_list() == [True, False, False, True, False]
+    assert out["a"].to_list() == [False, True, True, False, True]
+    assert out["sa"].to_list() == [False, True, False, False, True]  # an empty cell is work to do, not absent
+    assert out["i"].to_list() == [True, False, True, False, None]
+    assert out["si"].to_list() == out["i"].to_list()  # the included code defaults to "included"
+    assert out["n"].to_list() == [1.5, None, None, 2.0, None] and out["c"].to_list() == df["s"].to_list()
+    row = _Row({"a": None, "b": 1})
+    assert "{a}|{b}|{c}".format_map(row) == "|1|"
