@@ -252,3 +252,19 @@ def test_the_sources_of_a_build(tmp_path):
     (root / "t.csv").write_text("a\ny\n")
     (root / "validators" / "w.py").write_text("")
     assert changed_sources(review, db) == ["t.csv", "validators/w.py"]
+
+
+def test_sql_error_messages_from_duckdbs_json_errors():
+    sql = "SELECT a,\n  nope FROM s"
+    exc = duckdb.BinderException('Binder Error: {"exception_type":"Binder","exception_message":"Referenced column '
+                                 '\\"nope\\" not found\\nCandidate: a","position":"12"}')
+    assert sql_error_message(exc, sql) == ('SQL binder error: Referenced column "nope" not found Candidate: a '
+                                           "(at line 2, column 3: 'nope FROM s')")
+    exc = duckdb.PermissionException('Permission Error: {"exception_type":"Permission","exception_message":"no"}')
+    assert sql_error_message(exc, sql) == ("SQL permission error: no - queries run in a read-only sandbox without "
+                                           "file, network or extension access")
+    exc = duckdb.InvalidInputException('Invalid Input Error: {"exception_type":"Invalid Input","exception_message":'
+                                       '"Cannot change configuration option \\"x\\""}')
+    assert sql_error_message(exc, sql).endswith("- settings are locked in the query sandbox")
+    assert sql_error_message(duckdb.Error("Catalog Error: {broken json"), sql) == "SQL catalog error: {broken json"
+    assert sql_error_message(duckdb.Error("Catalog Error: plain"), sql) == "SQL catalog error: plain"

@@ -236,3 +236,72 @@ def test_the_context_helpers():
     assert out["n"].to_list() == [1.5, None, None, 2.0, None] and out["c"].to_list() == df["s"].to_list()
     row = _Row({"a": None, "b": 1})
     assert "{a}|{b}|{c}".format_map(row) == "|1|"
+
+
+def test_patterns_polars_cannot_compile_fall_back_to_python():
+    """A look-around (unsupported by polars) is matched with Python's re; an invalid pattern checks nothing."""
+    look = {"fields": [{"name": "w", "type": "string", "constraints": {"pattern": "(?=.*[0-9])[a-z0-9]+"}}]}
+    assert [p.rule for p in check_value(resource(look), "w", "abc1")] == []
+    assert [(p.rule, p.value) for p in check_value(resource(look), "w", "abc")] == [("constraint.pattern", "abc")]
+    assert [p.rule for p in check_value(resource(look), "w", "x1!")] == ["constraint.pattern"]  # a full match
+    broken = {"fields": [{"name": "w", "type": "string", "constraints": {"pattern": "(["}}]}
+    assert check_value(resource(broken), "w", "anything") == []
+
+
+MORE = '''
+import polars as pl
+from cmokit.rules import Context, Rule, Validator
+
+
+def validators(ctx: Context):
+    low = ctx.params["low"]
+    return [
+        Validator("nowhere", [Rule("more.never", ok=pl.lit(False), field="x", message="never")]),
+        Validator("studies", [Rule("more.low", ok=ctx.num("n") >= low, field="n", message="n below {n}")],
+                  name="low"),
+        Validator("studies", [Rule("more.sub", ok=pl.col("n").is_null() | pl.lit(not ctx.submission), field="sid",
+                                   message="sub")]),
+        Validator("studies", [Rule("more.note", ok=pl.col("note").is_null() | (pl.col("note") != "bad"),
+                                   field="note", message="bad note")]),
+        Validator("studies", [Rule("more.rows", ok=pl.col("k") > 0, field="sid", message="{sid}: no row")],
+                  needs=("cmo",), prepare=lambda f, c: f["studies"].join(
+                      f["cmo"].group_by("study").agg(pl.len().alias("k")), left_on="sid", right_on="study",
+                      how="left").with_columns(pl.col("k").fill_null(0))),
+    ]
+'''
+
+
+def test_the_rule_engine_with_several_modules_and_validators(mini):
+    """Modules in name order (one without validators() is passed over); validators whose table is absent are
+    skipped and the next ones still run; parameters and the submission flag reach the rules; ragged rows of a
+    needed table still count, but a ragged row of the checked table is not checked; a column the file lacks is
+    null; a foreign key may use other field names than the key it refers to."""
+    (mini / "validators" / "demo.py").unlink()
+    (mini / "validators" / "a_helpers.py").write_text("X = 1\n")
+    (mini / "validators" / "more.py").write_text(MORE)
+    d = json.loads((mini / "datapackage.json").read_text())
+    d["cmokit"] = {"low": 2}
+    cmo = d["resources"][1]["schema"]
+    cmo["fields"][0]["name"] = "study"
+    cmo["primaryKey"] = ["study", "k"]
+    cmo["foreignKeys"] = [{"fields": ["study"], "reference": {"resource": "studies", "fields": ["sid"]}}]
+    (mini / "datapackage.json").write_text(json.dumps(d))
+    (mini / "studies.csv").write_text("sid,n,note\ns1,1,bad\ns2,5,ok\ns3,3,ok\ns4,4\n")
+    (mini / "cmo.csv").write_text("study,k\ns1,1\ns2,1,extra\n")
+    problems, fatal = _run(mini)
+    assert not fatal
+    assert sorted((p.rule, p.line) for p in problems) == [
+        ("more.low", 2), ("more.note", 2), ("more.rows", 4)]  # s2's only cmo row is ragged: it still counts
+    problems, _ = _run(mini, submission=True)
+    assert sorted((p.rule, p.line) for p in problems) == [
+        ("more.low", 2), ("more.note", 2), ("more.rows", 4), ("more.sub", 2), ("more.sub", 3), ("more.sub", 4)]
+    (mini / "studies.csv").write_text("sid,n\ns1,5\n")  # no note column: null for the rules
+    problems, _ = _run(mini)
+    assert problems == []
+    (mini / "validators" / "more.py").write_text(MORE.replace('ctx.params["low"]', 'ctx.params["nope"]'))
+    problems, fatal = _run(mini)
+    assert fatal and [(p.rule, p.path) for p in problems] == [("rules.error", "validators/more.py")]
+    (mini / "validators" / "more.py").write_text(MORE.replace("prepare=lambda f, c: f", "prepare=lambda f, c: g"))
+    problems, fatal = _run(mini)
+    assert fatal and problems[-1].rule == "rules.error" and problems[-1].path == "validators/more.py"
+    assert problems[-1].message.startswith("validators/more.py: a validator for studies failed: NameError")
