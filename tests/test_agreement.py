@@ -95,4 +95,3 @@ def test_alpha_degenerate_cases_are_undefined_where_krippendorff_raises():
     assert krippendorff_alpha_nominal(one_value) is None
     assert krippendorff_alpha_nominal([]) is None
     assert krippendorff_alpha_nominal([["x", None, None], [None, "y", None]]) is None  # nothing pairable
-
