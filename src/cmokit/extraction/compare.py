@@ -215,30 +215,39 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
         tp.stats.append(FieldStat(tp.table, c, kind, int(n), int(agree), agree / n if n else None, kappa,
                                   conf.height, *ids))
         if conf.height:
-            frames.append(conf.join(order, on="_r", how="left").select(
-                "_g", "_na", "_nb", "_key", pl.lit(idx).alias("_f"), pl.lit(c).alias("field"), "value_a", "value_b"))
+            frames.append(conf.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64),
+                                      pl.lit(idx, pl.Int32).alias("_f"), pl.lit(c).alias("field"), "value_a",
+                                      "value_b"))
     # unmatched rows: one (row) conflict each
+    rows_in_order = [order.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64), "_g",
+                                  pl.col("_na").cast(pl.Int64), pl.col("_nb").cast(pl.Int64), "_key")]
     fields = tp.resource.field_names
-    for side, frame, df in (("a", tp.unmatched_a, tp.a), ("b", tp.unmatched_b, tp.b)):
+    for s, side, frame, df in ((1, "a", tp.unmatched_a, tp.a), (2, "b", tp.unmatched_b, tp.b)):
         if not frame.height:
             continue
         idx = frame[f"_i{side}"].to_list()
         info = df.filter(pl.col("_i").is_in(idx)).select(
             "_i", "_g", _row_sort(tp.rule, side).alias("_n")).rows_by_key("_i", unique=True)
         js = _row_json(df, idx, fields)
-        rows = []
-        for i, k, text in zip(idx, frame["_key"].to_list(), js, strict=True):
-            g, num = info[i]
-            rows.append({"_g": g, "_na": num if side == "a" else None, "_nb": num if side == "b" else None,
-                         "_key": k, "_f": -1, "field": ROW_FIELD, "value_a": text if side == "a" else "",
-                         "value_b": text if side == "b" else ""})
-        frames.append(pl.DataFrame(rows, schema={"_g": pl.String, "_na": pl.Int64, "_nb": pl.Int64,
-                                                 "_key": pl.String, "_f": pl.Int32, "field": pl.String,
-                                                 "value_a": pl.String, "value_b": pl.String}))
+        g_num = [info[i] for i in idx]
+        rows_in_order.append(pl.DataFrame({
+            "_s": [s] * len(idx), "_r": list(range(len(idx))), "_g": [g for g, _ in g_num],
+            "_na": [n if side == "a" else None for _, n in g_num],
+            "_nb": [n if side == "b" else None for _, n in g_num], "_key": frame["_key"].to_list()},
+            schema={"_s": pl.Int8, "_r": pl.Int64, "_g": pl.String, "_na": pl.Int64, "_nb": pl.Int64,
+                    "_key": pl.String}))
+        frames.append(pl.DataFrame({"_s": [s] * len(idx), "_r": list(range(len(idx))), "_f": [-1] * len(idx),
+                                    "field": [ROW_FIELD] * len(idx),
+                                    "value_a": js if side == "a" else [""] * len(idx),
+                                    "value_b": js if side == "b" else [""] * len(idx)},
+                                   schema={"_s": pl.Int8, "_r": pl.Int64, "_f": pl.Int32, "field": pl.String,
+                                           "value_a": pl.String, "value_b": pl.String}))
     if frames:
-        frames = [fr.with_columns(pl.col("_f").cast(pl.Int32), pl.col("_na").cast(pl.Int64),
-                                  pl.col("_nb").cast(pl.Int64)) for fr in frames]
-        allc = pl.concat(frames).sort(["_g", "_na", "_nb", "_key", "_f"], nulls_last=True)
+        # the report's order: by study, row numbers and key (each row ranked once), then field; conflicts carry
+        # their row's rank, so that millions of them are sorted by integers, not by their texts
+        ranked = pl.concat(rows_in_order).sort(["_g", "_na", "_nb", "_key"], nulls_last=True).with_row_index("_rank")
+        allc = pl.concat(frames).join(ranked.select("_s", "_r", "_rank", "_key"), on=["_s", "_r"], how="left").sort(
+            ["_rank", "_f"])
         tp.conflicts = Conflicts([(tp.table, *ids, allc.select("_key", "field", "value_a", "value_b"))])
 
 
