@@ -244,3 +244,46 @@ def test_an_output_folder_starts_from_the_consensus(tiny, tmp_path):
     assert res.rows == {"studies": 3, "rows": 4}  # ann's extra row kept, bob's dropped ("a" everywhere)
     with pytest.raises(CmokitError, match="a reviewer's files are never written"):
         reconcile(Review.open(tiny), "ann", "bob", tiny / "c.csv", out=tiny / "extract/reviewers/ann")
+
+
+def test_rows_are_sorted_by_the_integer_value_of_their_key(tiny):
+    """Twelve rows of one study: 1, 2, ..., 10, 11, 12 (not 1, 10, 11, 12, 2, ... as text would sort them)."""
+    rows = [["s1", str(n), f"text {n}"] for n in (12, 3, 1, 10, 2, 11, 4, 5, 6, 7, 8, 9)]
+    for who in ("ann", "bob"):
+        write(tiny / f"extract/reviewers/{who}/rows.csv", ["study_id", "n", "text"], rows)
+    write(tiny / "extract/reviewers/ann/studies.csv", ["study_id", "year", "band", "notes"],
+          [["s1", "2012", "infants", "same"]])
+    write(tiny / "extract/reviewers/bob/studies.csv", ["study_id", "year", "band", "notes"],
+          [["s1", "2012", "infants", "same"]])
+    res = reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    assert res.decisions == 0
+    got = read(tiny / "c/rows.csv")[1:]
+    assert [r[1] for r in got if r[0] == "s1"] == [str(n) for n in range(1, 13)]
+    assert [r[2] for r in got if r[0] == "s1"] == [f"text {n}" for n in range(1, 13)]  # in A's (numeric) order
+
+
+def test_a_broken_consensus_file_is_refused_not_overwritten(tiny):
+    f = tiny / "c/studies.csv"
+    f.write_text("study_id,year,band,notes\ns1,2010,infants\n")
+    before = f.read_bytes()
+    with pytest.raises(CmokitError) as exc:
+        reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    assert exc.value.rule == "row.ragged" and exc.value.line == 2
+    assert exc.value.message.startswith("c/studies.csv, line 2: this record has 3 cells but the header has 4")
+    assert exc.value.message.endswith("[row.ragged] Fix the file (`cmokit validate`) before reconciling into it.")
+    assert f.read_bytes() == before
+    f.write_text("")
+    with pytest.raises(CmokitError) as exc:
+        reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    assert exc.value.rule == "file.empty"
+
+
+def test_an_edit_refusal_is_its_own_rule(tiny):
+    path = decide(tiny, {})
+    reconcile(Review.open(tiny), "ann", "bob", path)
+    f = tiny / "c/studies.csv"
+    f.write_text(f.read_text().replace("ann's", "edited"))
+    with pytest.raises(EditsFound) as exc:
+        reconcile(Review.open(tiny), "ann", "bob", path)
+    assert (exc.value.rule, exc.value.exit_code) == ("reconcile.edited", 1)
+    assert exc.value.message.startswith("c/studies.csv: changed since cmokit reconcile wrote it")
