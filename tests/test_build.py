@@ -267,3 +267,36 @@ def test_reserved_resource_name_is_refused(review_copy):
     p.write_text(json.dumps(d), encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "-C", str(review_copy)])
     assert result.exit_code == 2 and "reserved" in result.output
+
+
+def test_quality_is_the_lowest_rating_of_several_appraisers(review_copy):
+    """The docs' claim: study_overview.quality is the lowest MMAT rating where several appraisers rated a study."""
+    p = review_copy / "extract" / "consensus" / "appraisal.csv"
+    header, rows = read_csv(p)
+    row = next(r for r in rows if r["study_id"] == "letourneau-2011")
+    extra = [dict(row, appraiser="second", overall_rating="high"), dict(row, appraiser="third", overall_rating="low")]
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows + extra)
+    db = review_copy / "q.duckdb"
+    result = CliRunner().invoke(main, ["build", "-C", str(review_copy), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT quality, n_appraisals FROM study_overview WHERE study_id = 'letourneau-2011'"
+                       ).fetchone() == ("low", 3)
+    assert con.execute("SELECT quality FROM study_overview WHERE study_id = 'mitchell-2015'").fetchone() == ("low",)
+    con.close()
+
+
+def test_the_validators_are_recorded_as_sources(built):
+    """The docs' claim: source_files holds validators/*.py (role validator) with their SHA-256 (hashlib's)."""
+    review, db = built
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT path, role, sha256, bytes FROM source_files WHERE role = 'validator' ORDER BY path"
+                       ).fetchall()
+    con.close()
+    files = sorted((review / "validators").glob("*.py"))
+    assert [r[0] for r in rows] == [p.relative_to(review).as_posix() for p in files] and len(rows) >= 4
+    for (_, _, sha, size), p in zip(rows, files, strict=True):
+        assert (sha, size) == (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size)

@@ -255,3 +255,65 @@ def test_text_report_shows_where_long_values_differ():
     ea, eb = excerpts(a, b)
     assert ea != eb and eb.endswith("(edited)") and ea.startswith("…") and eb.startswith("…")
     assert excerpts("short", "other") == ("short", "other")
+
+
+def _reference_similarity(ra: dict, rb: dict, resource) -> float:
+    """The similarity exactly as the matching rule defines it, written plainly (the vectorised code must agree)."""
+    import re
+
+    from cmokit.extraction.normalise import field_kind, normalise_text
+
+    total, used = 0.0, 0
+    for f in resource.fields:
+        if f.name in ("study_id", "cmo_number"):
+            continue
+        x, y = ra[f.name], rb[f.name]
+        if field_kind(f) == "text":
+            x, y = normalise_text(x), normalise_text(y)
+        if x == "" and y == "":
+            continue
+        used += 1
+        if x == y:
+            total += 1.0
+        elif x and y and (f.multiple or field_kind(f) == "text"):
+            sx, sy = ((set(v.split("; ")) if f.multiple else set(re.findall(r"\w+", v.lower()))) for v in (x, y))
+            total += len(sx & sy) / len(sx | sy) if sx | sy else 0.0
+    return total / used if used else 1.0
+
+
+def test_the_vectorised_similarity_is_the_documented_one(review_copy):
+    """Compare at scale: the vectorised similarity equals the plain definition on every pair of rows of a study."""
+    import polars as pl
+
+    from cmokit.extraction.compare import align_table, read_submission_table
+    from cmokit.extraction.matching import similarities
+
+    base = consensus(review_copy)
+    rng = random.Random(11)
+    a, b = copy.deepcopy(base), copy.deepcopy(base)
+    for r in b["cmo"][1]:
+        for f in ("context", "mechanisms", "notes"):
+            words = r[f].split()
+            if words and rng.random() < 0.7:
+                r[f] = " ".join(w for w in words if rng.random() < 0.7) + rng.choice(["", " Extra", "  "])
+        if rng.random() < 0.3:
+            r["support_types"] = rng.choice(["emotional", "emotional; practical", ""])
+        if rng.random() < 0.2:
+            r["ss_effect"] = "worse"
+    submit(review_copy, "alice", a)
+    submit(review_copy, "bob", b)
+    rv = Review.open(review_copy)
+    res = rv.resource("cmo")
+    fa = read_submission_table(rv, res, review_copy / "extract/reviewers/alice/cmo.csv")
+    fb = read_submission_table(rv, res, review_copy / "extract/reviewers/bob/cmo.csv")
+    tp = align_table(res, fa, fb)
+    # every row of A with every row of B (one study each here; as if all were one study's rows)
+    ka = tp.a.select(pl.col("_i"), pl.lit("all").alias("_g"))
+    kb = tp.b.select(pl.col("_i").alias("_ib"), pl.lit("all").alias("_g"))
+    cand = ka.join(kb, on="_g")
+    got = similarities(tp, cand).to_list()
+    rows_a, rows_b = fa.to_dicts(), fb.to_dicts()
+    want = [_reference_similarity(rows_a[i], rows_b[j], res) for i, j in cand.select("_i", "_ib").iter_rows()]
+    assert len(got) == len(want) > 200
+    assert got == pytest.approx(want, abs=1e-12)
+    assert len({round(w, 6) for w in want}) > 20  # many different similarities, not only 0 and 1

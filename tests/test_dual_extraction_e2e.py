@@ -165,7 +165,17 @@ def test_compare_decide_reconcile_validate(review_copy, folder_state, monkeypatc
         dict(entry="5", table="measures", key="mitchell-2015 / measure_number b=4", field="(row)", value_a="",
              value_b=_json(extra), decision="b", value=_json(extra), reason="hope is measured (Results)"),
     ]
-    assert log == [{k: {**common, **e}[k] for k in log_hdr} for e in expected_log]
+    decisions = [e for e in log if e["field"] != "(file)"]
+    assert decisions == [{k: {**common, **e}[k] for k in log_hdr} for e in expected_log]
+    # then one record per table written: its SHA-256 (checked against hashlib), so that a hand edit is noticed
+    import hashlib
+
+    files = [e for e in log if e["field"] == "(file)"]
+    assert [(e["entry"], e["table"], e["key"], e["decided_by"]) for e in files] == [
+        (str(n), t, f"{t}.csv", "cmokit reconcile") for n, t in
+        enumerate(("studies", "cmo", "measures", "resource_inputs", "appraisal"), start=6)]
+    for e in files:
+        assert e["value"] == hashlib.sha256((out / e["key"]).read_bytes()).hexdigest()
 
     # ---- the result is a valid package
     report_v = validate_review(review_copy)

@@ -78,9 +78,9 @@ def test_csv_export_uses_the_package_conventions(review, tmp_path):
     assert rows.keys() == source.keys()
     for sid, row in rows.items():
         for field, value in row.items():
-            original = source[sid][field]
-            # a value comes back as written; a missing-value code comes back empty (its code is in missing.studies)
-            assert value == (original if original not in ("NR", "NA") else ""), (sid, field)
+            # every cell comes back as written, NR and NA included (point 3: they were empty, "not yet extracted")
+            assert value == source[sid][field], (sid, field)
+    assert sum(v == "NR" for r in rows.values() for v in r.values()) > 100
     with open(out / "missing.studies.csv", encoding="utf-8", newline="") as fh:
         missing = {r["study_id"]: r for r in csv.DictReader(fh)}
     assert missing["cho-2013"]["country"] == "NR"
@@ -88,4 +88,69 @@ def test_csv_export_uses_the_package_conventions(review, tmp_path):
 
 def test_unknown_format_is_a_usage_error(review, tmp_path):
     result = CliRunner().invoke(main, ["export", "-o", str(tmp_path), "--format", "ods", "--review", str(review)])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "'ods' is not one of 'parquet', 'csv', 'xlsx'" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_formula_like_cells_are_written_as_they_are_and_noted(review_copy, tmp_path):
+    """The formula-injection policy: CSV cells are never escaped (the export is for programs, and escaping would
+    change values such as negative numbers); the command notes the text cells a spreadsheet would run as formulas.
+    The Excel export stores every one of them as text, never as a formula."""
+    import openpyxl
+
+    p = review_copy / "extract" / "consensus" / "studies.csv"
+    hostile = {"provider": '=HYPERLINK("http://evil.example","click")', "notes": "+1 (a plus sign first)",
+               "sources": "@SUM(A1:A9)", "title": "-2 means two fewer"}
+    with open(p, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+        header = list(rows[0])
+    rows[0].update(hostile)
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "csv"
+    res = CliRunner().invoke(main, ["export", "-o", str(out), "-f", "csv", "-C", str(review_copy)])
+    assert res.exit_code == 0, res.output
+    with open(out / "studies.csv", encoding="utf-8", newline="") as fh:
+        back = next(r for r in csv.DictReader(fh) if r["study_id"] == rows[0]["study_id"])
+    assert {k: back[k] for k in hostile} == hostile
+    assert ("Note: 4 text cell(s) start with =, +, -, @, a tab or a carriage return: studies.title (1), "
+            "studies.provider (1), studies.sources (1), studies.notes (1).") in res.stderr
+    res = CliRunner().invoke(main, ["export", "-o", str(tmp_path / "x"), "-f", "xlsx", "-C", str(review_copy)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(next((tmp_path / "x").glob("*.xlsx")), data_only=False)
+    ws = wb["studies"]
+    head = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == rows[0]["study_id"])
+    for field, text in hostile.items():
+        cell = row[head.index(field)]
+        assert (cell.value, cell.data_type) == (text, "s"), field  # a string, not a formula ("f")
+
+
+def test_a_table_too_big_for_excel_is_refused_and_nothing_written(review, tmp_path, monkeypatch):
+    """The docs' claim: a table over Excel's row limit is refused with exit 2, nothing written (the limit is
+    lowered here so that the bundled review's codebook, 189 rows, exceeds it)."""
+    import cmokit.presentation.workbook as workbook
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 60)
+    out = tmp_path / "x"
+    res = CliRunner().invoke(main, ["export", "-o", str(out), "-f", "xlsx", "--review", str(review)])
+    assert res.exit_code == 2
+    assert res.stderr == ("Error: codebook: 189 rows do not fit in an Excel sheet (59 at most). Export it as Parquet "
+                          "or CSV instead (--format parquet).\n")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_every_cell_of_every_table_comes_back_from_the_csv_export(review, tmp_path):
+    """Point 3 for every resource (not only studies): the CSV export is the review's CSV, cell for cell."""
+    out = tmp_path / "all"
+    assert CliRunner().invoke(main, ["export", "-o", str(out), "-f", "csv", "--review", str(review)]).exit_code == 0
+    from cmokit.package.model import Review
+
+    for r in Review.open(review).resources:
+        with open(r.path, encoding="utf-8-sig", newline="") as fh:
+            want = list(csv.reader(fh))
+        with open(out / f"{r.name}.csv", encoding="utf-8", newline="") as fh:
+            got = list(csv.reader(fh))
+        assert got == want, r.name

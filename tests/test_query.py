@@ -34,27 +34,61 @@ def q(review: Path, *args: str):
 
 # ----------------------------------------------------------------------------------------------- sandbox
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "SELECT * FROM read_text('/etc/hostname')",
-    "SELECT * FROM glob('/etc/*')",
-    "SELECT * FROM read_csv('https://example.com/data.csv')",
-    "ATTACH '{tmp}/other.duckdb' AS other",
-    "INSTALL httpfs",
-    "LOAD httpfs",
-    "SET threads = 1",
-    "SET enable_external_access = true",
-    "RESET lock_configuration",
-    "PRAGMA enable_profiling",
-    "CREATE TABLE x AS SELECT 1",
-    "DELETE FROM studies",
-])
-def test_sandbox_refuses(review, tmp_path, sql):
+OFF = "file system operations are disabled by configuration"  # enable_external_access = false
+LOCKED = "the configuration has been locked"  # lock_configuration = true
+READ_ONLY = "which is attached in read-only mode"  # read_only = True
+REFUSALS = [
+    ("SELECT * FROM read_csv('/etc/passwd')", OFF),
+    ("SELECT * FROM read_text('/etc/hostname')", OFF),
+    ("SELECT * FROM glob('/etc/*')", OFF),
+    ("SELECT * FROM read_csv('https://example.com/data.csv')", OFF),
+    ("ATTACH '{tmp}/other.duckdb' AS other", OFF),
+    ("INSTALL httpfs", OFF),
+    ("LOAD httpfs", "Loading external extensions is disabled through configuration"),
+    ("SET threads = 1", LOCKED),
+    ("SET enable_external_access = true", LOCKED),
+    ("RESET lock_configuration", LOCKED),
+    ("PRAGMA enable_profiling", LOCKED),
+    ("SET memory_limit = '100GB'", LOCKED),
+    ("SET temp_directory = '{tmp}'", LOCKED),
+    ("CREATE TABLE x AS SELECT 1", READ_ONLY),
+    ("DELETE FROM studies", READ_ONLY),
+]
+
+
+@pytest.mark.parametrize("sql,refusal", REFUSALS)
+def test_sandbox_refuses(review, tmp_path, sql, refusal):
+    """Each statement is refused by the sandbox's own setting (its message), not by chance (a read-only file, no
+    network): the expected message names the setting that refuses it."""
     result = q(review, sql.format(tmp=tmp_path))
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: SQL ")
+    assert refusal in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_refusals_come_from_the_sandbox(review, tmp_path):
+    """Without the sandbox the same statements are not refused that way: the test above can fail."""
+    import shutil
+
+    import duckdb
+
+    from cmokit.synthesis.query import sql_error_message
+
+    copy = tmp_path / "copy.duckdb"  # statements below change it
+    shutil.copy(review / DEFAULT_DB, copy)
+    con = duckdb.connect(str(copy), read_only=False)
+    try:
+        for sql, refusal in REFUSALS:
+            if "httpfs" in sql or "https" in sql:
+                continue  # offline here: they would fail anyway, the message above is the sandbox's
+            try:
+                con.execute(sql.format(tmp=tmp_path))
+            except duckdb.Error as exc:
+                assert refusal not in sql_error_message(exc, sql), sql
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("sql", [
@@ -113,16 +147,19 @@ def test_dates_in_json(review):
 
 
 def test_usage_errors(review):
-    assert q(review).exit_code == 2
-    assert q(review, "SELECT 1", "--name", "studies_by_age_band").exit_code == 2
-    assert q(review, "SELECT 1", "--param", "a=b").exit_code == 2
+    """Each usage error says what is wrong (not only exit 2)."""
+    for args, text in (((), "give either SQL"), (("SELECT 1", "--name", "studies_by_age_band"), "give either SQL"),
+                       (("SELECT 1", "--param", "a=b"), "--param goes with --name"),
+                       (("--list", "SELECT 1"), "--list takes no SQL"),
+                       (("--name", "../datapackage"), "is not a query name")):
+        result = q(review, *args)
+        assert result.exit_code == 2 and text in result.stderr, (args, result.output)
     result = q(review, "--name", "no_such_query")
     assert result.exit_code == 2 and "studies_by_age_band" in result.output
     result = q(review, "--name", "mechanisms_by_band")
     assert result.exit_code == 2 and "--param band=" in result.output
     result = q(review, "--name", "mechanisms_by_band", "--param", "band=infants", "--param", "colour=red")
-    assert result.exit_code == 2 and "colour" in result.output
-    assert q(review, "--name", "../datapackage").exit_code == 2
+    assert result.exit_code == 2 and "has no parameter colour" in result.output
 
 
 # ----------------------------------------------------------------------------------------------- named queries
@@ -150,7 +187,7 @@ def test_parameters_are_bound_not_pasted(review):
     result = q(review, "--name", "cmo_text_search", "--param", f"text={hostile}", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output) == []
     result = q(review, "--name", "mechanisms_by_band", "--param", "band=infants' OR '1'='1", "--format", "json")
-    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert result.exit_code == 2 and "is not a code of age_band" in result.stderr  # a value, checked, never SQL
     assert json.loads(q(review, "SELECT count(*) AS n FROM studies", "-f", "json").output) == [{"n": 33}]
 
 

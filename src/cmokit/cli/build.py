@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli.options import handle_errors, legacy_path_argument, named_review, review_option
+from cmokit.cli.options import handle_errors, legacy_path_argument, named_review, review_option, untrusted_option
 
 
 @click.command()
@@ -17,24 +17,27 @@ from cmokit.cli.options import handle_errors, legacy_path_argument, named_review
               help="Database file to write (default: .cmokit/review.duckdb inside the review, git-ignored).")
 @click.option("--force", is_flag=True,
               help="Build even if validation finds errors (recorded in the database's build_metadata).")
+@untrusted_option
 @handle_errors
-def command(path: Path | None, review: Path | None, db: Path | None, force: bool) -> None:
+def command(path: Path | None, review: Path | None, db: Path | None, force: bool, untrusted: bool) -> None:
     """Validate the review and build its DuckDB database.
 
     An invalid review is refused (exit 1, errors listed) unless --force. The file is replaced atomically; query
-    it with `cmokit query`.
+    it with `cmokit query`. With --untrusted the review's own rules are not run (build_metadata.trusted records
+    it).
 
     \b
     Examples:
       cmokit build
       cmokit build -C path/to/review --db /tmp/review.duckdb
       cmokit build --force                 # build over validation errors (recorded)
+      cmokit build --untrusted             # a review you did not write: its validators/ are not run
     """
     from cmokit.synthesis.build import BuildRefused, build
     from cmokit.validation.render import MAX_LISTED, one_line
 
     try:
-        result = build(named_review(review, path), db, force=force)
+        result = build(named_review(review, path), db, force=force, trusted=not untrusted)
     except BuildRefused as exc:
         _list_problems(exc.report.errors, MAX_LISTED, one_line)
         click.echo(f"Error: {exc.message}", err=True)
@@ -51,6 +54,11 @@ def command(path: Path | None, review: Path | None, db: Path | None, force: bool
         click.echo(f"  FORCED over {len(result.errors)} validation error(s): recorded in build_metadata and "
                    f"validation_problems; {result.invalid_cells:,} invalid cell(s) are NULL (text kept in "
                    "missing_cells); no keys or checks declared.", err=True)
+    for p in result.removed_temps:
+        click.echo(f"  removed {p.name}, left by a build that was interrupted", err=True)
+    if not result.trusted:
+        click.echo("  untrusted: the review's own rules (validators/) were not run (build_metadata.trusted = "
+                   "false).", err=True)
     warnings = len(result.problems) - len(result.errors)
     if warnings:
         click.echo(f"  {warnings} validation warning(s) (see `cmokit validate`).")

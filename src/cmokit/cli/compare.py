@@ -20,11 +20,14 @@ from cmokit.cli.options import format_option, handle_errors, legacy_package_opti
               help="Write one CSV row per disagreement (table, key, field, value_a, value_b, decision, value, "
                    "decided_by, reason) for the adjudicator; two reviewers only. A FILE ending in .xlsx is an Excel "
                    "workbook instead, with a dropdown (a, b, other) for decision.")
+@click.option("--carry", "carry", type=click.Path(path_type=Path), default=None, metavar="OLD",
+              help="With --conflicts NEW: copy into NEW every decision of the older conflicts file OLD whose "
+                   "conflict (table, key, field, value_a, value_b) is unchanged, and list those that no longer apply.")
 @click.option("--fail-on-conflict", is_flag=True, help="Exit 1 when there is any conflict.")
 @legacy_package_option
 @handle_errors
 def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts_file: Path | None,
-            fail_on_conflict: bool, package: Path | None) -> None:
+            carry: Path | None, fail_on_conflict: bool, package: Path | None) -> None:
     """Compare reviewers' extractions: agreement, Cohen's kappa, conflicts.
 
     REVIEWERS are reviewer ids (folders extract/reviewers/<id>/) or folder paths. With three or more,
@@ -40,23 +43,38 @@ def command(reviewers: tuple[str, ...], review: Path | None, fmt: str, conflicts
       cmokit compare alice bob --conflicts conflicts.csv
       cmokit compare alice bob --conflicts conflicts.xlsx   # to decide in Excel
       cmokit compare alice bob carol -f json
+      cmokit compare alice bob --conflicts conflicts-2.csv --carry conflicts.csv
     """
     from cmokit.core.errors import CmokitError
     from cmokit.extraction.compare import compare
-    from cmokit.extraction.conflicts import write_conflicts
+    from cmokit.extraction.conflicts import carry_over, write_conflicts
     from cmokit.extraction.text import render_text
 
     if len(reviewers) < 2:
-        raise CmokitError("compare needs at least two reviewers (ids or folders), e.g. `cmokit compare alice bob`.",
+        who = reviewers[0] if reviewers else "alice"
+        raise CmokitError(f"compare needs two reviewers to compare, e.g. `cmokit compare {who} bob`. With one "
+                          f"reviewer there is nothing to compare: take their submission as the consensus with "
+                          f"`cmokit reconcile {who}` (each value is logged as a single-extraction decision).",
                           rule="usage")
     if conflicts_file is not None and len(reviewers) != 2:
         raise CmokitError("--conflicts needs exactly two reviewers (reconcile merges two); compare the others "
                           "pairwise.", rule="usage")
+    if carry is not None and conflicts_file is None:
+        raise CmokitError("--carry OLD goes with --conflicts NEW: the decisions of OLD are copied into NEW.",
+                          rule="usage")
     rv = open_review(review, package)
     result = compare(rv, list(reviewers))
     if conflicts_file is not None:
-        target = write_conflicts(result.pairs[0], conflicts_file)
+        carried = carry_over(result.pairs[0], carry) if carry is not None else None
+        target = write_conflicts(result.pairs[0], conflicts_file, carried.kept if carried else None)
         click.echo(f"Wrote {len(result.conflicts)} conflicts to {target}", err=True)
+        if carried is not None:
+            click.echo(f"Carried {len(carried.kept)} decision(s) over from {carry}; {len(carried.dropped)} no longer "
+                       "apply" + (":" if carried.dropped else "."), err=True)
+            for d in carried.dropped:
+                click.echo(f"  {carry}, line {d.line}: {d.table} {d.key} {d.field}: decision {d.decision} "
+                           f"({d.value_a!r} vs {d.value_b!r}) - that conflict is gone or its values changed",
+                           err=True)
     data = result.to_dict()
     _keep(rv, data)
     if fmt == "json":

@@ -2,7 +2,8 @@
 
 The same words mean the same thing on every command: ``-C DIR`` / ``--review DIR`` / ``-r DIR`` names the review
 (found from the current folder upwards otherwise, as git finds a repository), ``-f/--format`` chooses the output
-format, ``-o/--output`` where it goes, ``--db`` the database file. ``--reviewer`` never has a short form.
+format, ``-o/--output`` where it goes, ``--db`` the database file, ``--untrusted`` (or ``CMOKIT_UNTRUSTED=1``) that
+the review's own Python (``validators/``) is not run. ``--reviewer`` never has a short form.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from cmokit.package.model import Review
 
 REPORT_URL = "https://github.com/cmokit/cmokit/issues"
+UNTRUSTED_ENV = "CMOKIT_UNTRUSTED"
+UNTRUSTED_HELP = ("Do not run the review's own Python rules (validators/): structure, types, constraints, keys and "
+                  "codebook only. Use it for a folder you did not write. Also set by the environment variable "
+                  f"{UNTRUSTED_ENV}=1.")
 REVIEW_HELP = ("The review folder (or its datapackage.json). Default: the folder holding datapackage.json, found "
                "from the current folder upwards, as git finds a repository.")
 
@@ -34,10 +39,24 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except CmokitError as exc:
+            report = getattr(exc, "report", None)
+            if report is not None:  # a refused (re)build: the problems, as `cmokit validate` lists them
+                from cmokit.validation.render import render
+
+                click.echo(render(report, "text"), err=True, nl=False)
             click.echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except ValueError as exc:
+            if "null byte" not in str(exc):
+                return _internal(exc)
+            click.echo("Error: a path (in datapackage.json, a schema or on the command line) contains a NUL byte "
+                       "(\\x00); no file can have such a name. Remove it from the path. [path.unsafe]", err=True)
+            sys.exit(2)
         except BrokenPipeError:
             # the reader went away (e.g. `cmokit query --list | head`): stop quietly, like other Unix tools
             import os
@@ -45,14 +64,22 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
-            click.echo(
-                f"Internal error in cmokit {__version__}: {type(exc).__name__}: {exc}. "
-                f"This is a bug; please report it with the command you ran at {REPORT_URL}",
-                err=True,
-            )
-            sys.exit(3)
+            _internal(exc)
 
     return wrapper
+
+
+def _internal(exc: BaseException) -> None:
+    """An unexpected error: one line saying it is a bug and where to report it, exit 3."""
+    text = " ".join(str(exc).split())
+    click.echo(f"Internal error in cmokit {__version__}: {type(exc).__name__}: {text[:300]}. "
+               f"This is a bug; please report it with the command you ran at {REPORT_URL}", err=True)
+    sys.exit(3)
+
+
+def untrusted_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--untrusted``: do not import the review's ``validators/`` (also ``CMOKIT_UNTRUSTED=1``)."""
+    return click.option("--untrusted", is_flag=True, envvar=UNTRUSTED_ENV, help=UNTRUSTED_HELP)(func)
 
 
 def review_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli.options import db_option, handle_errors, legacy_path_argument, open_review, output_option, review_option
+from cmokit.cli.options import (
+    db_option,
+    handle_errors,
+    legacy_path_argument,
+    open_review,
+    output_option,
+    review_option,
+    untrusted_option,
+)
 
 # cmokit.presentation.plot_data.KINDS (repeated here so that --help stays light)
 KINDS = ("evidence-map", "effects", "appraisal", "theories")
@@ -22,9 +30,10 @@ KINDS = ("evidence-map", "effects", "appraisal", "theories")
                    "an age band); for effects, appraisal and theories. Default: every group.")
 @review_option
 @db_option
+@untrusted_option
 @handle_errors
 def command(kind: str, path: Path | None, output: Path, band: str | None, review: Path | None,
-            db: Path | None) -> None:
+            db: Path | None, untrusted: bool) -> None:
     """Draw an evidence map, an effects grid, an MMAT traffic-light plot or a theory matrix as SVG.
 
     KIND is evidence-map (studies by intervention type and group, e.g. age band), effects (CMO configurations by
@@ -46,7 +55,8 @@ def command(kind: str, path: Path | None, output: Path, band: str | None, review
     target = check_output(output)  # before the database is (re)built: a refused command does nothing
     rv = open_review(review, path)
     check_request(rv, kind, band)
-    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
+    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True),
+                              trusted=not untrusted)
     svg = plot(rv, db_path, kind, band)
     if target is None:
         click.echo(svg, nl=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli.options import db_option, handle_errors, open_review, output_option, review_option
+from cmokit.cli.options import db_option, handle_errors, open_review, output_option, review_option, untrusted_option
 
 
 @click.command()
@@ -19,8 +19,10 @@ from cmokit.cli.options import db_option, handle_errors, open_review, output_opt
               help="Build the database even if validation finds errors; the report then says FORCED.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=500, show_default=True,
               help="Most rows shown per table (and per traffic-light plot); longer ones are cut, with their count.")
+@untrusted_option
 @handle_errors
-def command(output: Path | None, review: Path | None, db: Path | None, force: bool, max_rows: int) -> None:
+def command(output: Path | None, review: Path | None, db: Path | None, force: bool, max_rows: int,
+            untrusted: bool) -> None:
     """Write the review report: one self-contained HTML file.
 
     Sections: overview and build provenance, the PRISMA 2020 flow diagram (from the prisma table), the
@@ -45,7 +47,8 @@ def command(output: Path | None, review: Path | None, db: Path | None, force: bo
     target = check_output(output, rv)  # refused before anything is built or written
     built_at = report_time()
     try:
-        db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True), force=force)
+        db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True), force=force,
+                                  trusted=not untrusted)
     except BuildRefused as exc:
         for p in exc.report.errors[:MAX_LISTED]:
             click.echo(one_line(p), err=True)

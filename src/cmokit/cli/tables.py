@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from cmokit.cli.options import db_option, format_option, handle_errors, open_review, output_option, review_option
+from cmokit.cli.options import (
+    db_option,
+    format_option,
+    handle_errors,
+    open_review,
+    output_option,
+    review_option,
+    untrusted_option,
+)
 
 
 @click.command()
@@ -22,9 +30,10 @@ from cmokit.cli.options import db_option, format_option, handle_errors, open_rev
                "CSV) or a folder (one file per table: table-<n>-<band>.md|csv). Default: standard output.")
 @review_option
 @db_option
+@untrusted_option
 @handle_errors
 def command(band: str | None, theories: bool, fmt: str, output: Path | None, review: Path | None,
-            db: Path | None) -> None:
+            db: Path | None, untrusted: bool) -> None:
     """Write the review's evidence tables (Tables 1-3), or its theory table, as Markdown, CSV or Excel.
 
     One table per group of studies (e.g. age band; one table when the review does not group its studies), from the
@@ -54,7 +63,7 @@ def command(band: str | None, theories: bool, fmt: str, output: Path | None, rev
     if fmt == "xlsx":
         check_xlsx_output(output)  # before the database is (re)built: a refused command writes nothing
     rv = open_review(review)
-    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True))
+    db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True), trusted=not untrusted)
     tables = [theory_table(rv, db_path)] if theories else paper_tables(rv, db_path, band)
     if output is None:
         if fmt == "csv":

@@ -14,6 +14,7 @@ from cmokit.cli.options import (
     named_review,
     open_review,
     review_option,
+    untrusted_option,
 )
 
 
@@ -25,9 +26,7 @@ from cmokit.cli.options import (
                    "(extract/reviewers/ID/) or a folder of <table>.csv files.")
 @format_option(("text", "json", "github"), "text", "text for people, json for machines, github for GitHub Actions "
                                                    "annotations.")
-@click.option("--untrusted", is_flag=True,
-              help="Do not run the review's Python rules (validators/): structure, types, constraints, keys and "
-                   "codebook only. Use it for a folder you did not write.")
+@untrusted_option
 @handle_errors
 def command(path: Path | None, review: Path | None, reviewer: str | None, fmt: str, untrusted: bool) -> None:
     """Check a review, or a reviewer's submission, against its schemas and rules.

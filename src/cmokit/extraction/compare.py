@@ -39,7 +39,7 @@ from cmokit.core.problems import ERROR, Problem
 from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
 from cmokit.extraction.matching import MatchRule, match_rows, match_rule
 from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
-from cmokit.extraction.results import ROW_FIELD, Comparison, Conflict, FieldStat, PairComparison, TablePair
+from cmokit.extraction.results import ROW_FIELD, Comparison, Conflicts, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
 from cmokit.package.reader import shown_path
 from cmokit.package.submission import Submission, extraction_resources, resolve_submission, submission_hash
@@ -102,8 +102,10 @@ def _row_sort(rule: MatchRule | None, side: str) -> pl.Expr:
     return e.alias(f"_n{side}")
 
 
-def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | None) -> TablePair:
-    """Align two submissions' rows of one table (see the module docstring for the rules)."""
+def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | None,
+                ids: tuple[str, str] = ("a", "b")) -> TablePair:
+    """Align two submissions' rows of one table (see the module docstring for the rules); ``ids`` name the two
+    reviewers in the statistics and conflicts."""
     import polars as pl
 
     rule = match_rule(resource)
@@ -136,11 +138,14 @@ def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | 
     a = a.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "a"))
     b = b.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "b"))
     tp.a, tp.b = a, b
-    shared = a.select("_g").unique().join(b.select("_g").unique(), on="_g", how="inner")
-    tp.only_a = keyed(a.join(shared, on="_g", how="anti"), "a")
-    tp.only_b = keyed(b.join(shared, on="_g", how="anti"), "b")
-    sa = a.join(shared, on="_g", how="semi")
-    sb = b.join(shared, on="_g", how="semi")
+    # from here on only keys and row indexes are joined (the values are gathered column by column when compared)
+    keys = list(dict.fromkeys([*group, *([rule.row] if rule else pk)]))
+    ka, kb = a.select("_i", "_g", "_na", *keys), b.select("_i", "_g", "_nb", *keys)
+    shared = ka.select("_g").unique().join(kb.select("_g").unique(), on="_g", how="inner")
+    tp.only_a = keyed(ka.join(shared, on="_g", how="anti"), "a")
+    tp.only_b = keyed(kb.join(shared, on="_g", how="anti"), "b")
+    sa = ka.join(shared, on="_g", how="semi")
+    sb = kb.join(shared, on="_g", how="semi")
     if not rule:
         joined = sa.select("_i", *pk).join(sb.select("_i", *pk), on=pk, how="full", coalesce=True, suffix="_b")
         joined = joined.rename({"_i": "_ia", "_i_b": "_ib"})
@@ -150,7 +155,7 @@ def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | 
         tp.unmatched_b = keyed(sb.join(both.select(pl.col("_ib").alias("_i")), on="_i", how="anti"), "b")
     else:
         match_rows(tp, sa, sb, rule)
-    _compare_fields(tp)
+    _compare_fields(tp, ids)
     return tp
 
 
@@ -163,110 +168,109 @@ def _row_json(df: pl.DataFrame, idx: list[int], fields: list[str]) -> list[str]:
     return [json.dumps({f: by[i][f] for f in fields if by[i][f] != ""}, ensure_ascii=False) for i in idx]
 
 
-def _compare_fields(tp: TablePair) -> None:
+def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
+    """Per compared field: statistics and conflicts of the aligned pairs, one column at a time (so that memory holds
+    one column of each side beside the tables, not a join of every column)."""
     import polars as pl
 
     assert tp.a is not None and tp.b is not None
-    sort_a = _row_sort(tp.rule, "a")
-    sort_b = _row_sort(tp.rule, "b")
-    cols = [(c, "~" + c) for c in tp.compared]
-    ja = tp.a.select(pl.col("_i").alias("_ia"), pl.col("_g") if "_g" in tp.a.columns else pl.lit("").alias("_g"),
-                     sort_a, *[pl.col(c).alias("a:" + c) for c, _ in cols],
-                     *[pl.col(k).alias("ca:" + c) for c, k in cols])
-    jb = tp.b.select(pl.col("_i").alias("_ib"), sort_b, *[pl.col(c).alias("b:" + c) for c, _ in cols],
-                     *[pl.col(k).alias("cb:" + c) for c, k in cols])
-    j = tp.pairs.join(ja, on="_ia", how="left").join(jb, on="_ib", how="left")
-    text = [c for c in tp.compared if field_kind(tp.resource.field(c)) == "text"]
-    if text and j.height:
-        # free text was left raw: equal raw values are equal; normalise only the pairs that differ somewhere
-        missing = list(tp.resource.missing_values)
-        diff = pl.any_horizontal([pl.col("ca:" + c) != pl.col("cb:" + c) for c in text])
-        j = j.with_columns(diff.alias("_d"))
-        jd = j.filter(pl.col("_d"))
-        je = j.filter(~pl.col("_d"))
-        exprs = []
-        for c in text:
-            for side in "ab":
-                o, cm = field_exprs(tp.resource.field(c), f"{side}:{c}", missing)
-                exprs += [o.alias(f"{side}:{c}"), cm.alias(f"c{side}:{c}")]
-        jd = jd.with_columns(exprs)
-        # equal raw values: blank (whitespace only) on both sides or on neither
-        je = je.with_columns([pl.col(f"ca:{c}").str.contains(r"^\s*$").alias(f"_blank:{c}") for c in text])
-        je = je.with_columns([pl.when(pl.col(f"_blank:{c}")).then(pl.lit("")).otherwise(pl.col(f"c{side}:{c}"))
-                              .alias(f"c{side}:{c}") for c in text for side in "ab"]).drop(
-            [f"_blank:{c}" for c in text])
-        j = pl.concat([je, jd]).drop("_d")
-    aggs = []
-    for c, _ in cols:
-        x, y = pl.col("ca:" + c), pl.col("cb:" + c)
-        both = (x != "") & (y != "")
-        aggs += [both.sum().alias("n:" + c), (both & (x == y)).sum().alias("agree:" + c),
-                 (x != y).sum().alias("conf:" + c)]
-    totals = j.select(aggs).row(0, named=True) if aggs else {}
-    # each reviewer's category counts of every coded field, in one parallel run
-    coded = [c for c, _ in cols if field_kind(tp.resource.field(c)) == "coded" and totals["n:" + c]]
-    queries = []
-    lj = j.lazy()
-    for c in coded:
-        x, y = pl.col("ca:" + c), pl.col("cb:" + c)
-        sub = lj.select(x, y).filter((x != "") & (y != ""))
-        queries += [sub.group_by("ca:" + c).len(), sub.group_by("cb:" + c).len()]
-    counted = pl.collect_all(queries) if queries else []
-    counts = {c: (dict(counted[2 * k].iter_rows()), dict(counted[2 * k + 1].iter_rows())) for k, c in enumerate(coded)}
-    a_id, b_id = "a", "b"
+    ia, ib = tp.pairs.get_column("_ia"), tp.pairs.get_column("_ib")
+    order = pl.DataFrame({"_g": tp.a.get_column("_g").gather(ia), "_na": tp.a.get_column("_na").gather(ia),
+                          "_nb": tp.b.get_column("_nb").gather(ib), "_key": tp.pairs.get_column("_key")}
+                         ).with_row_index("_r")
+    missing = list(tp.resource.missing_values)
     frames = []
-    for idx, (c, _) in enumerate(cols):
+    for idx, c in enumerate(tp.compared):
         f = tp.resource.field(c)
         kind = field_kind(f)
-        n, agree = int(totals["n:" + c] or 0), int(totals["agree:" + c] or 0)
-        kappa = None
-        if c in counts:
-            kappa = kappa_from_counts(n, agree, *counts[c])
-        tp.stats.append(FieldStat(tp.table, c, kind, n, agree, agree / n if n else None, kappa,
-                                  int(totals["conf:" + c] or 0), a_id, b_id))
-        if totals["conf:" + c]:
-            frames.append(j.select("_g", "_na", "_nb", "_key", "a:" + c, "b:" + c, "ca:" + c, "cb:" + c)
-                          .filter(pl.col("ca:" + c) != pl.col("cb:" + c)).select(
-                "_g", "_na", "_nb", "_key", pl.lit(idx).alias("_f"), pl.lit(c).alias("field"),
-                pl.col("a:" + c).alias("value_a"), pl.col("b:" + c).alias("value_b")))
+        x, y = tp.a.get_column("~" + c).gather(ia), tp.b.get_column("~" + c).gather(ib)
+        pair = pl.DataFrame({"x": x, "y": y}).with_row_index("_r")
+        if kind == "text":
+            # free text was left raw: equal raw values are equal (blank when only whitespace); normalise only the
+            # pairs that differ
+            same = pair.filter(pl.col("x") == pl.col("y"))
+            filled_same = same.filter(~pl.col("x").str.contains(r"^\s*$")).height
+            ox, cx = field_exprs(f, "x", missing)
+            oy, cy = field_exprs(f, "y", missing)
+            diff = pair.filter(pl.col("x") != pl.col("y")).select(
+                "_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+            both = (pl.col("cx") != "") & (pl.col("cy") != "")
+            n_d, agree_d = diff.select(both.sum().alias("n"),
+                                       (both & (pl.col("cx") == pl.col("cy"))).sum().alias("agree")).row(0)
+            n, agree = filled_same + (n_d or 0), filled_same + (agree_d or 0)
+            conf = diff.filter(pl.col("cx") != pl.col("cy")).select("_r", pl.col("ox").alias("value_a"),
+                                                                   pl.col("oy").alias("value_b"))
+            kappa = None
+        else:
+            both = (pl.col("x") != "") & (pl.col("y") != "")
+            n, agree = pair.select(both.sum().alias("n"), (both & (pl.col("x") == pl.col("y"))).sum().alias("agree")
+                                   ).row(0)
+            n, agree = int(n or 0), int(agree or 0)
+            kappa = None
+            if n:
+                filled = pair.filter(both)
+                kappa = kappa_from_counts(n, agree, dict(filled.get_column("x").value_counts().iter_rows()),
+                                          dict(filled.get_column("y").value_counts().iter_rows()))
+            r = pair.filter(pl.col("x") != pl.col("y")).get_column("_r")
+            conf = pl.DataFrame({"_r": r, "value_a": tp.a.get_column(c).gather(ia.gather(r)),
+                                 "value_b": tp.b.get_column(c).gather(ib.gather(r))})
+        tp.stats.append(FieldStat(tp.table, c, kind, int(n), int(agree), agree / n if n else None, kappa,
+                                  conf.height, *ids))
+        if conf.height:
+            frames.append(conf.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64),
+                                      pl.lit(idx, pl.Int32).alias("_f"), pl.lit(c).alias("field"), "value_a",
+                                      "value_b"))
     # unmatched rows: one (row) conflict each
+    rows_in_order = [order.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64), "_g",
+                                  pl.col("_na").cast(pl.Int64), pl.col("_nb").cast(pl.Int64), "_key")]
     fields = tp.resource.field_names
-    for side, frame, df in (("a", tp.unmatched_a, tp.a), ("b", tp.unmatched_b, tp.b)):
+    for s, side, frame, df in ((1, "a", tp.unmatched_a, tp.a), (2, "b", tp.unmatched_b, tp.b)):
         if not frame.height:
             continue
         idx = frame[f"_i{side}"].to_list()
         info = df.filter(pl.col("_i").is_in(idx)).select(
             "_i", "_g", _row_sort(tp.rule, side).alias("_n")).rows_by_key("_i", unique=True)
         js = _row_json(df, idx, fields)
-        rows = []
-        for i, k, text in zip(idx, frame["_key"].to_list(), js, strict=True):
-            g, num = info[i]
-            rows.append({"_g": g, "_na": num if side == "a" else None, "_nb": num if side == "b" else None,
-                         "_key": k, "_f": -1, "field": ROW_FIELD, "value_a": text if side == "a" else "",
-                         "value_b": text if side == "b" else ""})
-        frames.append(pl.DataFrame(rows, schema={"_g": pl.String, "_na": pl.Int64, "_nb": pl.Int64,
-                                                 "_key": pl.String, "_f": pl.Int32, "field": pl.String,
-                                                 "value_a": pl.String, "value_b": pl.String}))
+        g_num = [info[i] for i in idx]
+        rows_in_order.append(pl.DataFrame({
+            "_s": [s] * len(idx), "_r": list(range(len(idx))), "_g": [g for g, _ in g_num],
+            "_na": [n if side == "a" else None for _, n in g_num],
+            "_nb": [n if side == "b" else None for _, n in g_num], "_key": frame["_key"].to_list()},
+            schema={"_s": pl.Int8, "_r": pl.Int64, "_g": pl.String, "_na": pl.Int64, "_nb": pl.Int64,
+                    "_key": pl.String}))
+        frames.append(pl.DataFrame({"_s": [s] * len(idx), "_r": list(range(len(idx))), "_f": [-1] * len(idx),
+                                    "field": [ROW_FIELD] * len(idx),
+                                    "value_a": js if side == "a" else [""] * len(idx),
+                                    "value_b": js if side == "b" else [""] * len(idx)},
+                                   schema={"_s": pl.Int8, "_r": pl.Int64, "_f": pl.Int32, "field": pl.String,
+                                           "value_a": pl.String, "value_b": pl.String}))
     if frames:
-        frames = [fr.with_columns(pl.col("_f").cast(pl.Int32), pl.col("_na").cast(pl.Int64),
-                                  pl.col("_nb").cast(pl.Int64)) for fr in frames]
-        allc = pl.concat(frames).sort(["_g", "_na", "_nb", "_key", "_f"], nulls_last=True)
-        tp.conflicts = [Conflict(tp.table, k, f, va, vb) for k, f, va, vb in
-                        allc.select("_key", "field", "value_a", "value_b").iter_rows()]
+        # the report's order: by study, row numbers and key (each row ranked once), then field; conflicts carry
+        # their row's rank, so that millions of them are sorted by integers, not by their texts
+        ranked = pl.concat(rows_in_order).sort(["_g", "_na", "_nb", "_key"], nulls_last=True).with_row_index("_rank")
+        allc = pl.concat(frames).join(ranked.select("_s", "_r", "_rank", "_key"), on=["_s", "_r"], how="left").sort(
+            ["_rank", "_f"])
+        tp.conflicts = Conflicts([(tp.table, *ids, allc.select("_key", "field", "value_a", "value_b"))])
 
 
-def compare_pair(review: Review, a: Submission, b: Submission) -> PairComparison:
-    """Align and compare two submissions, table by table (in the descriptor's order)."""
+def compare_pair(review: Review, a: Submission, b: Submission, *, slim: bool = False) -> PairComparison:
+    """Align and compare two submissions, table by table (in the descriptor's order).
+
+    ``slim``: once a table is compared, keep of its rows only ``study_id`` (what the report still needs), so that
+    memory holds one table of each submission at a time, not all of them (reconcile, which writes the rows, and
+    Krippendorff's alpha, which compares three or more reviewers, need them whole).
+    """
     tables = []
     for r in extraction_resources(review):
         if r.name not in a.files and r.name not in b.files:
             continue
         fa = read_submission_table(review, r, a.files[r.name]) if r.name in a.files else None
         fb = read_submission_table(review, r, b.files[r.name]) if r.name in b.files else None
-        tp = align_table(r, fa, fb)
-        for s in tp.stats:
-            s.reviewer_a, s.reviewer_b = a.id, b.id
-        tp.conflicts = [Conflict(c.table, c.key, c.field, c.value_a, c.value_b, a.id, b.id) for c in tp.conflicts]
+        tp = align_table(r, fa, fb, (a.id, b.id))
+        del fa, fb
+        if slim:
+            tp.a, tp.b = (None if df is None else df.select([c for c in ("_i", "study_id") if c in df.columns])
+                          for df in (tp.a, tp.b))
         tables.append(tp)
     return PairComparison(a, b, tables)
 
@@ -344,7 +348,8 @@ def compare(review: Review, submissions: Sequence[str | os.PathLike[str] | Submi
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         hashes = {id(s): pool.submit(submission_hash, s.files) for s in subs if not s.sha256}
-        pairs = [compare_pair(review, subs[i], subs[j]) for i in range(len(subs)) for j in range(i + 1, len(subs))]
+        pairs = [compare_pair(review, subs[i], subs[j], slim=len(subs) == 2) for i in range(len(subs))
+                 for j in range(i + 1, len(subs))]
         seen: dict[str, pl.Series] = {}
         for p in pairs:
             seen.setdefault(p.a.id, _studies(p.tables, "a"))

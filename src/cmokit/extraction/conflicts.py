@@ -5,6 +5,11 @@ Its first line records the submissions it was written for and their content hash
 (``# cmokit-conflicts a=ID:sha256:<64 hex> b=ID:sha256:<64 hex>``), then come the columns of
 :data:`CONFLICT_COLUMNS`: one row per conflict, with the adjudicator's ``decision`` (``a`` | ``b`` | ``other``),
 ``value`` (for ``other``), ``decided_by`` and ``reason``.
+
+Carrying decisions over (:func:`carry_over`): when a submission changes (even by one byte), its conflicts file no
+longer applies, but most conflicts are still the same. ``cmokit compare A B --conflicts NEW --carry OLD`` copies
+each decision of OLD whose ``table, key, field, value_a, value_b`` is still a conflict, exactly, into NEW, and lists
+the decisions that no longer apply (the conflict is gone, or its values changed).
 """
 
 from __future__ import annotations
@@ -39,21 +44,56 @@ HASH_LINE_RE = re.compile(rf"^{re.escape(HASH_LINE_PREFIX)} a=(?P<a>\S+):sha256:
                           r"b=(?P<b>\S+):sha256:(?P<hb>[0-9a-f]{64})$")
 
 
-def conflicts_csv(pair: PairComparison) -> str:
-    """The conflicts file: the hash line, then one row per conflict with empty decision columns."""
+def conflicts_csv(pair: PairComparison, decided: dict[tuple[str, ...], Decision] | None = None) -> str:
+    """The conflicts file: the hash line, then one row per conflict, its decision columns empty or, for a conflict
+    in ``decided`` (by table, key, field, value_a, value_b), filled from that decision."""
     import io
 
+    decided = decided or {}
     buf = io.StringIO()
     buf.write(hash_line(pair.a, pair.b) + "\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CONFLICT_COLUMNS)
     for c in pair.conflicts:
-        w.writerow([c.table, c.key, c.field, c.value_a, c.value_b, "", "", "", ""])
+        d = decided.get((c.table, c.key, c.field, c.value_a, c.value_b))
+        w.writerow([c.table, c.key, c.field, c.value_a, c.value_b, *((d.decision, d.value, d.decided_by, d.reason)
+                                                                      if d else ("", "", "", ""))])
     return buf.getvalue()
 
 
-def write_conflicts(pair: PairComparison, path: str | os.PathLike[str]) -> Path:
-    """Write the conflicts file atomically; refuse inside a submission or over a file with decisions in it."""
+@dataclass
+class Carry:
+    """Decisions of an older conflicts file: those still applying (by conflict) and those that no longer do."""
+
+    kept: dict[tuple[str, ...], Decision]
+    dropped: list[Decision]
+
+
+def carry_over(pair: PairComparison, old: str | os.PathLike[str]) -> Carry:
+    """The decisions of conflicts file ``old`` that still apply to ``pair`` (see the module docstring)."""
+    dec = read_decisions(old)
+    if (dec.a, dec.b) != (pair.a.id, pair.b.id):
+        raise CmokitError(f"{old}: was written for a={dec.a} b={dec.b}, not a={pair.a.id} b={pair.b.id}; compare the "
+                          "reviewers in the same order to carry its decisions over.", rule="compare.carry",
+                          path=str(old))
+    now = {(c.table, c.key, c.field, c.value_a, c.value_b) for c in pair.conflicts}
+    kept: dict[tuple[str, ...], Decision] = {}
+    dropped = []
+    for d in dec.rows:
+        if not d.decision:
+            continue
+        k = (d.table, d.key, d.field, d.value_a, d.value_b)
+        if k in now and k not in kept:
+            kept[k] = d
+        else:
+            dropped.append(d)
+    return Carry(kept, dropped)
+
+
+def write_conflicts(pair: PairComparison, path: str | os.PathLike[str],
+                    decided: dict[tuple[str, ...], Decision] | None = None) -> Path:
+    """Write the conflicts file atomically (with ``decided`` decisions filled in, see :func:`conflicts_csv`);
+    refuse inside a submission or over a file with decisions in it."""
     from cmokit.core.atomic import write_text
 
     target = Path(path).resolve()
@@ -69,9 +109,9 @@ def write_conflicts(pair: PairComparison, path: str | os.PathLike[str]) -> Path:
     if target.suffix.lower() == ".xlsx":  # a workbook for adjudicators who decide in a spreadsheet
         from cmokit.extraction.conflicts_xlsx import write_conflicts_xlsx
 
-        write_conflicts_xlsx(pair, target, hash_line(pair.a, pair.b), CONFLICT_COLUMNS)
+        write_conflicts_xlsx(pair, target, hash_line(pair.a, pair.b), CONFLICT_COLUMNS, decided)
         return target
-    write_text(target, conflicts_csv(pair))
+    write_text(target, conflicts_csv(pair, decided))
     return target
 
 
@@ -85,6 +125,8 @@ class Decision:
     value: str
     decided_by: str
     reason: str
+    value_a: str = ""  # the conflict's values as compare wrote them
+    value_b: str = ""
 
 
 @dataclass
@@ -122,6 +164,9 @@ def read_decisions(path: str | os.PathLike[str]) -> DecisionsFile:
     from cmokit.package.reader import BOM
 
     p = Path(path)
+    if p.exists() and not p.is_file():  # a pipe or device could block forever
+        raise CmokitError(f"{p}: is not a regular file (a folder, pipe, socket or device); it was not read.",
+                          rule="file.unsafe", path=str(p))
     if p.suffix.lower() == ".xlsx":
         from cmokit.extraction.conflicts_xlsx import read_conflicts_sheet
 
@@ -174,7 +219,7 @@ def _decisions(p: Path, first: str, table, rest: bytes = b"") -> DecisionsFile:
             continue
         rows.append(Decision(rec[LINE], rec["table"].strip(), rec["key"].strip(), rec["field"].strip(),
                              rec["decision"].strip().lower(), rec["value"], rec["decided_by"].strip(),
-                             rec["reason"].strip()))
+                             rec["reason"].strip(), rec["value_a"], rec["value_b"]))
     return DecisionsFile(p, m["a"], m["ha"], m["b"], m["hb"], rows)
 
 

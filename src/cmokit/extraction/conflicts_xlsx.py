@@ -28,8 +28,10 @@ WIDTHS = {"table": 14, "key": 28, "field": 20, "value_a": 40, "value_b": 40, "de
           "decided_by": 14, "reason": 40}
 
 
-def write_conflicts_xlsx(pair: PairComparison, target: Path, first_line: str, columns: list[str]) -> None:
-    """Write the conflicts workbook atomically (the caller checked the target)."""
+def write_conflicts_xlsx(pair: PairComparison, target: Path, first_line: str, columns: list[str],
+                         decided: dict | None = None) -> None:
+    """Write the conflicts workbook atomically (the caller checked the target); a conflict in ``decided`` (by table,
+    key, field, value_a, value_b: decisions carried over from an older file) gets its decision columns filled."""
     import xlsxwriter
 
     from cmokit.core.atomic import atomic_open
@@ -46,7 +48,9 @@ def write_conflicts_xlsx(pair: PairComparison, target: Path, first_line: str, co
         for j, c in enumerate(columns):
             ws.write_string(1, j, c, header)
         for i, c in enumerate(pair.conflicts, 2):
-            for j, value in enumerate((c.table, c.key, c.field, c.value_a, c.value_b)):
+            d = (decided or {}).get((c.table, c.key, c.field, c.value_a, c.value_b))
+            done = (d.decision, d.value, d.decided_by, d.reason) if d else ()
+            for j, value in enumerate((c.table, c.key, c.field, c.value_a, c.value_b, *done)):
                 ws.write_string(i, j, value, text)
         for j, c in enumerate(columns):
             if c not in HELP:

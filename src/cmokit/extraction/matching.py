@@ -9,20 +9,16 @@ values, the Jaccard index of the codes of a multi-code field and of the (lower-c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cmokit.core.errors import CmokitError
-from cmokit.extraction.normalise import field_kind, normalise_text
+from cmokit.extraction.normalise import field_kind
 from cmokit.extraction.results import TablePair
 from cmokit.package.model import Resource
 
 if TYPE_CHECKING:
     import polars as pl
-
-_WORD_RE = re.compile(r"\w+")
-
 
 @dataclass(frozen=True)
 class MatchRule:
@@ -51,36 +47,6 @@ def match_rule(resource: Resource) -> MatchRule | None:
             raise CmokitError(f"schema of '{resource.name}': 'cmokit:match' names '{f}', which is not a field.",
                               rule="schema.invalid", path=str(resource.schema_path))
     return rule
-
-
-def _features(values: dict[str, str], kinds: dict[str, str], multi: set[str]) -> list[tuple[str, Any]]:
-    """Per compared field: (value, set of codes or words, or None), computed once per row."""
-    out: list[tuple[str, Any]] = []
-    for name, kind in kinds.items():
-        v = values[name]
-        if v and name in multi:
-            out.append((v, frozenset(v.split("; "))))
-        elif v and kind == "text":
-            out.append((v, frozenset(_WORD_RE.findall(v.lower()))))
-        else:
-            out.append((v, None))
-    return out
-
-
-def _similarity(fa: list[tuple[str, Any]], fb: list[tuple[str, Any]]) -> float:
-    """Mean over the fields either row filled in: 1 if equal, Jaccard of codes / words, else 0."""
-    total = 0.0
-    used = 0
-    for (x, sx), (y, sy) in zip(fa, fb, strict=True):
-        if x == "" and y == "":
-            continue
-        used += 1
-        if x == y:
-            total += 1.0
-        elif sx is not None and sy is not None:
-            union = len(sx | sy)
-            total += len(sx & sy) / union if union else 0.0
-    return total / used if used else 1.0
 
 
 def assign(weights: list[list[float]]) -> list[tuple[int, int]]:
@@ -131,74 +97,163 @@ def assign(weights: list[list[float]]) -> list[tuple[int, int]]:
     return sorted((p[j] - 1, j - 1) for j in range(1, m + 1) if p[j])
 
 
-def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRule) -> None:
+def _equal(tp: TablePair, ia: pl.Series, ib: pl.Series) -> pl.Series:
+    """Per pair of rows (indexes ``ia`` of A, ``ib`` of B): is every compared value equal? One column at a time."""
     import polars as pl
 
+    same = pl.Series([True] * len(ia), dtype=pl.Boolean)
+    for c in tp.compared:
+        same = same & (tp.a.get_column("~" + c).gather(ia) == tp.b.get_column("~" + c).gather(ib))
+    return same
+
+
+def _content_hash(tp: TablePair, side: str, keys: pl.DataFrame) -> pl.DataFrame:
+    """``keys`` with ``_h``: a hash of the row's compared values (it only proposes pairs; _equal confirms them)."""
+    import polars as pl
+
+    df = tp.a if side == "a" else tp.b
     cmpcols = ["~" + c for c in tp.compared]
-    same_content = pl.all_horizontal([pl.col(c) == pl.col(c + "_b") for c in cmpcols]) if cmpcols else pl.lit(True)
+    h = df.select(pl.struct(cmpcols).hash().alias("_h")) if cmpcols else \
+        pl.DataFrame({"_h": pl.repeat(0, df.height, dtype=pl.UInt64, eager=True)})
+    return keys.with_columns(h.get_column("_h").gather(keys.get_column("_i")))
+
+
+def _tokens(values: pl.Expr, multi: bool) -> pl.Expr:
+    """The set a value is compared by, as hashes: its codes (multi-code field) or its lower-cased words (\\w+)."""
+    import polars as pl
+
+    parts = values.str.split("; ") if multi else values.str.to_lowercase().str.extract_all(r"\w+")
+    return parts.list.eval(pl.element().hash(seed=0)).list.unique()
+
+
+def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.DataFrame:
+    """The compared columns of the given rows as the matching compares them (free text trimmed and in NFC)."""
+    import polars as pl
+
+    df = tp.a if side == "a" else tp.b
+    values = pl.DataFrame({c: df.get_column("~" + c).gather(rows) for c in tp.compared})
+    exprs = []
+    for c in tp.compared:
+        v = pl.col(c)
+        if field_kind(tp.resource.field(c)) == "text":
+            v = v.str.strip_chars()
+            v = pl.when(v.str.contains(r"[^\x00-\x7F]")).then(v.str.normalize("NFC")).otherwise(v)
+        exprs.append(v.alias(c))
+    return values.select(exprs) if exprs else values
+
+
+def similarities(tp: TablePair, cand: pl.DataFrame) -> pl.Series:
+    """The similarity (module docstring) of each candidate pair (``cand``: ``_i`` of A, ``_ib`` of B, group ``_g``).
+
+    Vectorised: each row's values are normalised and cut into codes or words once; the words two rows share are
+    counted by a join on (group, word) of the exploded sets, every field in parallel; |A ∪ B| = |A| + |B| - |A ∩ B|.
+    Values and words are compared by a 64-bit hash, so that the pairs carry numbers, not text: a collision (about
+    one in 10^19 per comparison) could only raise a similarity; the equality of values that compare reports is
+    checked on the values themselves.
+    """
+    import polars as pl
+
+    cand = cand.with_columns(pl.col("_g").rank("dense").cast(pl.UInt32).alias("_gid"))
+    sides = {}
+    for side, col in (("a", "_i"), ("b", "_ib")):
+        rows = cand.select(pl.col(col).alias("_r"), "_gid").unique("_r", maintain_order=True)
+        sides[side] = pl.concat([rows, _normalised(tp, side, rows.get_column("_r"))], how="horizontal")
+    sets = [c for c in tp.compared if tp.resource.field(c).multiple or field_kind(tp.resource.field(c)) == "text"]
+    for side in ("a", "b"):  # per row and field: the value's hash, filled or not, its set (and the set's size)
+        sides[side] = sides[side].lazy().with_columns(
+            [_tokens(pl.col(c), tp.resource.field(c).multiple).alias("~" + c) for c in sets]
+            + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
+            + [(pl.col(c) != "").alias("?" + c) for c in tp.compared]).with_columns(
+            [pl.col("~" + c).list.len().alias("#" + c) for c in sets]).drop(tp.compared).collect()
+    lazy = []
+    for c in sets:
+        la = sides["a"].lazy().select(pl.col("_r").alias("_i"), "_gid", pl.col("~" + c).alias("_h")).explode("_h")
+        lb = sides["b"].lazy().select(pl.col("_r").alias("_ib"), "_gid", pl.col("~" + c).alias("_h")).explode("_h")
+        lazy.append(la.drop_nulls("_h").join(lb.drop_nulls("_h"), on=["_gid", "_h"]).group_by("_i", "_ib")
+                    .agg(pl.len().cast(pl.Int64).alias("&" + c)))
+    shared = pl.collect_all(lazy) if lazy else []
+    keep = ["_r", *(k + c for c in tp.compared for k in "=?"), *("#" + c for c in sets)]
+    j = cand.select("_i", "_ib").join(sides["a"].select(keep).rename({"_r": "_i"}), on="_i", how="left").join(
+        sides["b"].select(keep).rename({"_r": "_ib"}), on="_ib", how="left", suffix="_b")
+    del sides
+    for counts in shared:
+        j = j.join(counts, on=["_i", "_ib"], how="left")
+    total, used = pl.lit(0.0), pl.lit(0)
+    for c in tp.compared:
+        fx, fy = pl.col("?" + c), pl.col("?" + c + "_b")
+        if c in sets:
+            inter = pl.col("&" + c).fill_null(0)
+            union = pl.col("#" + c) + pl.col("#" + c + "_b") - inter
+            partial = pl.when(union > 0).then(inter / union).otherwise(0.0)
+        else:
+            partial = pl.lit(0.0)
+        equal = pl.col("=" + c) == pl.col("=" + c + "_b")
+        total = total + pl.when(~(fx | fy)).then(0.0).when(equal).then(1.0).when(fx & fy).then(partial).otherwise(0.0)
+        used = used + (fx | fy).cast(pl.Int64)
+    out = cand.select("_i", "_ib").join(j.select("_i", "_ib", pl.when(used > 0).then(total / used).otherwise(1.0)
+                                                 .alias("_s")), on=["_i", "_ib"], how="left", maintain_order="left")
+    return out.get_column("_s")
+
+
+def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRule) -> None:
+    """Pair the rows of the studies both submissions hold (``sa``, ``sb``: their ``_i, _g, _na/_nb`` and key
+    columns); set ``tp.pairs``, ``tp.unmatched_a`` and ``tp.unmatched_b``. Only keys, hashes and row indexes are
+    joined; the values are compared column by column (memory holds one column of the candidate pairs at a time)."""
+    import polars as pl
+
+    ka, kb = _content_hash(tp, "a", sa), _content_hash(tp, "b", sb)
     # step 1: the same row number and identical content (the usual case: one cheap join)
-    first = sa.select("_i", "_g", rule.row, *cmpcols).join(
-        sb.select(pl.col("_i").alias("_ib"), "_g", rule.row, *cmpcols), on=["_g", rule.row], how="inner",
-        suffix="_b").filter(same_content)
+    cand = ka.select("_i", "_g", rule.row, "_h").join(kb.select(pl.col("_i").alias("_ib"), "_g", rule.row, "_h"),
+                                                       on=["_g", rule.row, "_h"], how="inner")
+    first = cand.filter(_equal(tp, cand.get_column("_i"), cand.get_column("_ib")))
     pairs = [first.select(pl.col("_i").alias("_ia"), "_ib", "_g", pl.col(rule.row).alias("_ra"),
                           pl.col(rule.row).alias("_rb"))]
-    sa = sa.join(first.select("_i"), on="_i", how="anti")
-    sb = sb.join(first.select(pl.col("_ib").alias("_i")), on="_i", how="anti")
+    ka = ka.join(first.select("_i"), on="_i", how="anti")
+    kb = kb.join(first.select(pl.col("_ib").alias("_i")), on="_i", how="anti")
 
     # step 2: identical content under different numbers, paired in row-number order
     def ranked(df: pl.DataFrame, num: str) -> pl.DataFrame:
-        df = df.with_columns(pl.struct(cmpcols).hash().alias("_h") if cmpcols else pl.lit(0, pl.UInt64).alias("_h"))
         df = df.sort("_g", num, rule.row, nulls_last=True)  # group, row number (integer), row (text)
         return df.with_columns(pl.int_range(pl.len()).over("_g", "_h").alias("_rank"))
 
-    sa = ranked(sa, "_na")
-    sb = ranked(sb, "_nb")
-    exact = sa.select("_i", "_g", rule.row, *cmpcols, "_h", "_rank").join(
-        sb.select(pl.col("_i").alias("_ib"), "_g", pl.col(rule.row).alias("_rowb"), *cmpcols, "_h", "_rank"),
-        on=["_g", "_h", "_rank"], how="inner", suffix="_b")
-    # the hash only proposes pairs: keep those whose every compared value is really equal
-    exact = exact.filter(same_content)
-    left_a = sa.join(exact.select("_i"), on="_i", how="anti")
-    left_b = sb.join(exact.select(pl.col("_ib").alias("_i")), on="_i", how="anti")
+    ka, kb = ranked(ka, "_na"), ranked(kb, "_nb")
+    cand = ka.select("_i", "_g", rule.row, "_h", "_rank").join(
+        kb.select(pl.col("_i").alias("_ib"), "_g", pl.col(rule.row).alias("_rowb"), "_h", "_rank"),
+        on=["_g", "_h", "_rank"], how="inner")
+    exact = cand.filter(_equal(tp, cand.get_column("_i"), cand.get_column("_ib")))
     pairs.append(exact.select(pl.col("_i").alias("_ia"), "_ib", "_g", pl.col(rule.row).alias("_ra"),
                               pl.col("_rowb").alias("_rb")))
-    un_a: list[dict] = []
-    un_b: list[dict] = []
-    if left_a.height or left_b.height:
-        kinds = {c: field_kind(tp.resource.field(c)) for c in tp.compared}
-        multi = {c for c in tp.compared if tp.resource.field(c).multiple}
-        rows_a: dict[str, list[dict]] = {}
-        rows_b: dict[str, list[dict]] = {}
-        for rows, left in ((rows_a, left_a), (rows_b, left_b)):
-            for r in left.select("_i", "_g", rule.row, *cmpcols).iter_rows(named=True):
-                for c, kind in kinds.items():
-                    if kind == "text":
-                        r["~" + c] = normalise_text(r["~" + c])
-                rows.setdefault(r["_g"], []).append(r)
-        extra = []
-        for g in sorted(set(rows_a) | set(rows_b)):
-            ra, rb = rows_a.get(g, []), rows_b.get(g, [])
-            done_a, done_b = set(), set()
-            if ra and rb:
-                va = [_features({c: r["~" + c] for c in tp.compared}, kinds, multi) for r in ra]
-                vb = [_features({c: r["~" + c] for c in tp.compared}, kinds, multi) for r in rb]
-                w = [[_similarity(x, y) for y in vb] for x in va]
-                for i, j in assign(w):
-                    if w[i][j] >= rule.threshold:
-                        extra.append({"_ia": ra[i]["_i"], "_ib": rb[j]["_i"], "_g": g, "_ra": ra[i][rule.row],
-                                      "_rb": rb[j][rule.row]})
-                        done_a.add(i)
-                        done_b.add(j)
-            un_a += [{"_ia": r["_i"], "_key": f"{g} / {rule.row} a={r[rule.row]}"}
-                     for i, r in enumerate(ra) if i not in done_a]
-            un_b += [{"_ib": r["_i"], "_key": f"{g} / {rule.row} b={r[rule.row]}"}
-                     for j, r in enumerate(rb) if j not in done_b]
-        if extra:
-            pairs.append(pl.DataFrame(extra, schema=pairs[0].schema))
-    allp = pl.concat(pairs)
+    left_a = ka.join(exact.select("_i"), on="_i", how="anti", maintain_order="left")
+    left_b = kb.join(exact.select(pl.col("_ib").alias("_i")), on="_i", how="anti", maintain_order="left")
+    # step 3: the rest, by similarity: every pair of a group's remaining rows, then an optimal assignment
+    la = left_a.select("_i", "_g", rule.row).with_columns(pl.int_range(pl.len()).over("_g").alias("_pa"))
+    lb = left_b.select(pl.col("_i").alias("_ib"), "_g", pl.col(rule.row).alias("_rowb")).with_columns(
+        pl.int_range(pl.len()).over("_g").alias("_pb"))
+    cand = la.join(lb, on="_g", how="inner").sort("_g", "_pa", "_pb")
+    matched_a: set[int] = set()
+    matched_b: set[int] = set()
+    if cand.height:
+        sims = similarities(tp, cand)
+        cand = cand.with_columns(sims.alias("_s"))
+        sizes = cand.group_by("_g", maintain_order=True).agg(pl.col("_pa").max() + 1, pl.col("_pb").max() + 1,
+                                                             pl.len().alias("_n"))
+        chosen: list[int] = []
+        s_all = cand.get_column("_s").to_list()
+        start = 0
+        for na, nb, n in sizes.select("_pa", "_pb", "_n").iter_rows():
+            w = [s_all[start + i * nb:start + (i + 1) * nb] for i in range(na)]
+            chosen += [start + i * nb + j for i, j in assign(w) if w[i][j] >= rule.threshold]
+            start += n
+        extra = cand[chosen]
+        matched_a, matched_b = set(extra.get_column("_i").to_list()), set(extra.get_column("_ib").to_list())
+        pairs.append(extra.select(pl.col("_i").alias("_ia"), "_ib", "_g", pl.col(rule.row).alias("_ra"),
+                                  pl.col("_rowb").alias("_rb")))
+    allp = pl.concat([p.with_columns(pl.col("_ia").cast(pl.UInt32), pl.col("_ib").cast(pl.UInt32)) for p in pairs])
     tp.pairs = allp.select("_ia", "_ib", pl.concat_str(
         [pl.col("_g"), pl.lit(f" / {rule.row} a="), pl.col("_ra"), pl.lit(" b="), pl.col("_rb")]).alias("_key"))
-    if un_a:
-        tp.unmatched_a = pl.DataFrame(un_a, schema={"_ia": pl.UInt32, "_key": pl.String})
-    if un_b:
-        tp.unmatched_b = pl.DataFrame(un_b, schema={"_ib": pl.UInt32, "_key": pl.String})
+    un_a = left_a.filter(~pl.col("_i").is_in(list(matched_a)))
+    un_b = left_b.filter(~pl.col("_i").is_in(list(matched_b)))
+    tp.unmatched_a = un_a.select(pl.col("_i").cast(pl.UInt32).alias("_ia"), pl.concat_str(
+        [pl.col("_g"), pl.lit(f" / {rule.row} a="), pl.col(rule.row)]).alias("_key"))
+    tp.unmatched_b = un_b.select(pl.col("_i").cast(pl.UInt32).alias("_ib"), pl.concat_str(
+        [pl.col("_g"), pl.lit(f" / {rule.row} b="), pl.col(rule.row)]).alias("_key"))

@@ -16,11 +16,18 @@ either submission holds:
 - for tables with ``cmokit:match``: rows renumbered 1, 2, ... within the study (A's order, then B's extra
   rows), or the appraiser written as the schema's ``consensus_value`` when the two differ.
 
-Rows of studies neither submission holds stay in the consensus as they are. Output is sorted by primary key,
-UTF-8 with ``\\n``. Every file is written atomically, under a lock file (``.cmokit-reconcile.lock``) in the output
-folder. Each decision is appended to the audit log (resource ``decisions``) unless the latest entry for the
-same conflict already records the identical decision (same values, decision, value, decided_by and reason):
-so running reconcile twice gives identical files.
+Rows of studies neither submission holds stay in the consensus as they are; with ``out`` (``-o DIR``) the other
+tables and rows come from the current consensus, so ``DIR`` holds a complete consensus. Output is sorted by primary
+key, UTF-8 with ``\\n``. Each decision is appended to the audit log (resource ``decisions``) unless the latest entry
+for the same conflict already records the identical decision (same values, decision, value, decided_by and
+reason): so running reconcile twice gives identical files.
+
+One reviewer (``b=None``): the submission is taken as the consensus for the studies it holds, every value logged
+as a single-extraction decision. Hand edits: reconcile records the SHA-256 of every table it wrote
+(:mod:`cmokit.extraction.audit`); a table changed since then is refused (``reconcile.edited``, exit 1, nothing
+written) with the cells reconcile would overwrite, unless ``adopt_edits`` records them as decisions (who: ``by``,
+why: ``reason``), which every later run applies. The files change together or not at all, under a lock
+(:mod:`cmokit.extraction.switch`).
 """
 
 from __future__ import annotations
@@ -32,20 +39,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import ERROR
-from cmokit.extraction.compare import compare_pair
+from cmokit.extraction import audit
+from cmokit.extraction.compare import align_table, compare_pair, read_submission_table
 from cmokit.extraction.conflicts import Decision, DecisionsFile, _problem, read_decisions
 from cmokit.extraction.normalise import field_kind, normalise_text, normalise_value
 from cmokit.extraction.results import ROW_FIELD, Conflict, PairComparison, TablePair
+from cmokit.extraction.switch import LOCK_NAME, Lock, recover, switch
 from cmokit.package.model import Resource, Review
-from cmokit.package.reader import read_table, shown_path
-from cmokit.package.submission import Submission, resolve_submission
+from cmokit.package.reader import LINE, read_table, shown_path
+from cmokit.package.submission import Submission, extraction_resources, resolve_submission
 from cmokit.validation.cells import check_value
 
-LOCK_NAME = ".cmokit-reconcile.lock"
+__all__ = ["LOCK_NAME", "ReconcileResult", "EditsFound", "reconcile"]
 LOG_RESOURCE = "decisions"
 # What makes two log entries "the same decision" (idempotence): everything but entry, time and hashes.
 LOG_IDENTITY = ["table", "key", "field", "value_a", "value_b", "decision", "value", "decided_by", "reason",
@@ -60,8 +72,21 @@ class ReconcileResult:
     unchanged: list[Path] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     decisions: int = 0
-    logged: int = 0
+    logged: int = 0  # new decisions in the audit log (of conflicts, single extraction, adopted edits)
+    hashed: int = 0  # new file records in the audit log (the SHA-256 of a table as written)
     carried: list[tuple[str, str, str]] = field(default_factory=list)  # (table, key, reviewer)
+    single: bool = False  # one reviewer's submission taken as the consensus
+    adopted: list[audit.CellEdit] = field(default_factory=list)  # hand edits recorded as decisions in this run
+    stale_edits: list[dict[str, str]] = field(default_factory=list)  # adopted edits that no longer apply
+    notes: list[str] = field(default_factory=list)  # warnings: a stale lock taken over, a dead run recovered
+
+
+class EditsFound(DataInvalid):
+    """The consensus was edited by hand since reconcile wrote it (exit 1, nothing written); ``edits`` lists them."""
+
+    def __init__(self, message: str, edits: list[audit.CellEdit]):
+        super().__init__(message, rule="reconcile.edited")
+        self.edits = edits
 
 
 @dataclass
@@ -166,6 +191,20 @@ def _sort_key(resource: Resource):
     return key
 
 
+def _rows_of(tp: TablePair, df: pl.DataFrame | None) -> dict[int, dict[str, str]]:
+    """A submission's rows of one table by row index, in their output form (free text trimmed and NFC)."""
+    if df is None:
+        return {}
+    names = tp.resource.field_names
+    text = [n for n in names if field_kind(tp.resource.field(n)) == "text" and n in tp.compared]
+    out = {}
+    for r in df.select("_i", *names).iter_rows(named=True):
+        for n in text:
+            r[n] = normalise_text(r[n])
+        out[r["_i"]] = r
+    return out
+
+
 def _consensus_rows(tp: TablePair, chosen: dict[tuple[str, str, str], _Chosen],
                     result: ReconcileResult, a: Submission, b: Submission) -> tuple[list[dict[str, str]], set[str]]:
     """The reconciled rows of one table and the groups (studies) they cover."""
@@ -175,19 +214,7 @@ def _consensus_rows(tp: TablePair, chosen: dict[tuple[str, str, str], _Chosen],
     names = res.field_names
     rule = tp.rule
     group = list(rule.within) if rule else res.primary_key[:1]
-
-    def rows_of(df: pl.DataFrame | None) -> dict[int, dict[str, str]]:
-        if df is None:
-            return {}
-        text = [n for n in names if field_kind(res.field(n)) == "text" and n in tp.compared]
-        out = {}
-        for r in df.select("_i", *names).iter_rows(named=True):
-            for n in text:
-                r[n] = normalise_text(r[n])
-            out[r["_i"]] = r
-        return out
-
-    ra, rb = rows_of(tp.a), rows_of(tp.b)
+    ra, rb = _rows_of(tp, tp.a), _rows_of(tp, tp.b)
     by_key: dict[str, list[tuple[str, _Chosen]]] = {}
     for (table, key, fname), ch in chosen.items():
         if table == res.name:
@@ -244,9 +271,10 @@ def _consensus_rows(tp: TablePair, chosen: dict[tuple[str, str, str], _Chosen],
     return final, covered
 
 
-def _read_existing(review: Review, resource: Resource, path: Path) -> list[dict[str, str]]:
-    """The rows already in an output file (none if it does not exist), read by the one CSV reader; a file that is
-    not a clean table of the resource is refused (CmokitError), since rewriting it could lose what it holds."""
+def _read_existing(review: Review, resource: Resource, path: Path) -> list[dict[str, Any]]:
+    """The rows already in an output file (none if it does not exist), each with its CSV line (``LINE``), read by the
+    one CSV reader; a file that is not a clean table of the resource is refused (CmokitError), since rewriting it
+    could lose what it holds."""
     if not path.exists():
         return []
     shown = shown_path(path, review.root)
@@ -258,7 +286,7 @@ def _read_existing(review: Review, resource: Resource, path: Path) -> list[dict[
                           f"[{first.rule if first else 'file.empty'}] Fix the file (`cmokit validate`) before "
                           "reconciling into it.", rule=first.rule if first else "file.empty", path=shown,
                           line=first.line if first else None)
-    return table.frame.select(resource.field_names).to_dicts()
+    return table.frame.select(*resource.field_names, LINE).to_dicts()
 
 
 def _csv_text(names: list[str], rows: list[dict[str, str]]) -> str:
@@ -268,29 +296,6 @@ def _csv_text(names: list[str], rows: list[dict[str, str]]) -> str:
     for r in rows:
         w.writerow([r.get(n, "") for n in names])
     return buf.getvalue()
-
-
-class _Lock:
-    def __init__(self, folder: Path):
-        self.path = folder / LOCK_NAME
-
-    def __enter__(self) -> _Lock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            raise CmokitError(f"{self.path}: another cmokit reconcile is writing to this folder. Wait for it to "
-                              "finish; if none is running (it was interrupted), delete this lock file.",
-                              rule="reconcile.locked", path=str(self.path)) from None
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"pid {os.getpid()} at {datetime.now(UTC).isoformat()}\n")
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
 
 
 def _targets(review: Review, out: Path | None) -> tuple[dict[str, Path], Path, Path]:
@@ -307,16 +312,47 @@ def _targets(review: Review, out: Path | None) -> tuple[dict[str, Path], Path, P
     return tables, out / "decisions.csv", out
 
 
-def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | os.PathLike[str] | Submission,
-              decisions: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
-              now: datetime | None = None) -> ReconcileResult:
-    """Merge submissions ``a`` and ``b`` with the decisions file into the consensus (see the module docstring)."""
-    from cmokit.core.atomic import write_text
+def _single_pair(review: Review, sa: Submission) -> PairComparison:
+    """One submission's tables, aligned with nothing: every row is "only in A"."""
+    tables = [align_table(r, read_submission_table(review, r, sa.files[r.name]), None)
+              for r in extraction_resources(review) if r.name in sa.files]
+    return PairComparison(sa, sa, tables)
+
+
+def _single_entries(pair: PairComparison) -> list[dict[str, str]]:
+    """One single-extraction decision per value of the submission (table, row key, field)."""
+    out = []
+    for tp in pair.tables:
+        rows = _rows_of(tp, tp.a)
+        for i, key in tp.only_a.select("_ia", "_key").iter_rows():
+            for f in tp.compared:
+                v = rows[i][f]
+                out.append({"table": tp.table, "key": key, "field": f, "value_a": v, "value_b": "", "decision": "a",
+                            "value": v})
+    return out
+
+
+def reconcile(review: Review, a: str | os.PathLike[str] | Submission,
+              b: str | os.PathLike[str] | Submission | None = None, decisions: str | os.PathLike[str] | None = None,
+              out: str | os.PathLike[str] | None = None, now: datetime | None = None, *, adopt_edits: bool = False,
+              by: str | None = None, reason: str = "") -> ReconcileResult:
+    """Merge submissions ``a`` and ``b`` with the decisions file into the consensus, or take submission ``a`` alone
+    as the consensus for its studies (``b`` and ``decisions`` None); see the module docstring."""
+    import hashlib
 
     sa = a if isinstance(a, Submission) else resolve_submission(review, a)
-    sb = b if isinstance(b, Submission) else resolve_submission(review, b)
-    if sa.path == sb.path:
-        raise CmokitError("reconcile needs two different submissions.", rule="usage")
+    sb = None if b is None else b if isinstance(b, Submission) else resolve_submission(review, b)
+    if sb is not None and sa.path == sb.path:
+        raise CmokitError("reconcile needs two different submissions; to take one reviewer's work as the consensus, "
+                          f"name it once: `cmokit reconcile {sa.id}`.", rule="usage")
+    if sb is None and decisions is not None:
+        raise CmokitError("--decisions goes with two reviewers (the conflicts between them); one reviewer's "
+                          f"submission is taken as it is: `cmokit reconcile {sa.id}`.", rule="usage")
+    if sb is not None and decisions is None:
+        raise CmokitError(f"give the adjudicated conflicts file: `cmokit reconcile {sa.id} {sb.id} --decisions FILE` "
+                          f"(written by `cmokit compare {sa.id} {sb.id} --conflicts FILE`).", rule="usage")
+    if adopt_edits and not (by or "").strip():
+        raise CmokitError("--adopt-edits needs --by NAME: who made (or approves) the hand edits.", rule="usage")
     if not review.has(LOG_RESOURCE):
         raise CmokitError(f"{review.descriptor_path.name}: the review has no '{LOG_RESOURCE}' resource, the audit log "
                           "where reconcile records every decision. Declare it (schema/decisions.schema.json of the "
@@ -326,52 +362,117 @@ def reconcile(review: Review, a: str | os.PathLike[str] | Submission, b: str | o
     tables, log_path, lock_dir = _targets(review, Path(out) if out is not None else None)
     for target in [*tables.values(), log_path]:
         for s in (sa, sb):
-            if s.path == target.resolve().parent or s.path in target.resolve().parents:
+            if s is not None and (s.path == target.resolve().parent or s.path in target.resolve().parents):
                 raise CmokitError(f"{target}: is inside the submission folder of '{s.id}'; a reviewer's files are "
                                   "never written. Choose another --out.", rule="reconcile.out", path=str(target))
-    dec = read_decisions(decisions)
-    pair = compare_pair(review, sa, sb)
-    chosen = _validate(dec, sa, sb, pair, review)
-    result = ReconcileResult(decisions=len(chosen))
+    if sb is not None:
+        dec = read_decisions(decisions)
+        pair = compare_pair(review, sa, sb)
+        chosen = _validate(dec, sa, sb, pair, review)
+    else:
+        pair, chosen = _single_pair(review, sa), {}
+    result = ReconcileResult(decisions=len(chosen), single=sb is None)
     if now is None and os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():  # reproducible runs (tests, CI)
         now = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with _Lock(lock_dir):
-        texts: dict[Path, str] = {}
-        for tp in pair.tables:
-            rows, covered = _consensus_rows(tp, chosen, result, sa, sb)
-            res = tp.resource
-            group = list(tp.rule.within) if tp.rule else res.primary_key[:1]
-            target = tables[res.name]
-            kept = [r for r in _read_existing(review, res, target)
-                    if " / ".join(r[g] for g in group) not in covered]
-            allrows = sorted(kept + rows, key=_sort_key(res))
-            result.rows[res.name] = len(allrows)
-            texts[target] = _csv_text(res.field_names, allrows)
-        log = _read_existing(review, log_resource, log_path)
+    run = {"decided_at": stamp, "reviewer_a": sa.id, "reviewer_b": sb.id if sb else audit.SINGLE_MARK,
+           "sha256_a": sa.sha256, "sha256_b": sb.sha256 if sb else sa.sha256}
+    with Lock(lock_dir) as lock:
+        result.notes += [lock.taken_over] if lock.taken_over else []
+        result.notes += recover(lock_dir, {p.parent for p in [*tables.values(), log_path]},
+                                {p.name for p in [*tables.values(), log_path]})
+
+        def base(target: Path, resource: Resource) -> Path:  # -o DIR starts from the current consensus
+            return target if out is None or target.exists() else resource.path
+
+        log = [{k: v for k, v in e.items() if k != LINE}
+               for e in _read_existing(review, log_resource, base(log_path, log_resource))]
+        records, in_force = audit.latest_file_records(log), audit.adopted_edits(log)
+        in_pair = {tp.resource.name: tp for tp in pair.tables}
+        files: dict[Path, bytes] = {}
+        new_entries: list[dict[str, str]] = []
+        for r in review.data_resources:
+            if r.name == LOG_RESOURCE:
+                continue
+            target, source = tables[r.name], base(tables[r.name], r)
+            current = _read_existing(review, r, source)
+            tp = in_pair.get(r.name)
+            if tp is None:  # nobody submitted this table: it stays as it is (copied into a new -o folder)
+                data = source.read_bytes() if source.exists() else None
+                result.rows[r.name] = len(current)
+                if data is not None and source != target:
+                    files[target] = data
+            else:
+                rows, covered = _consensus_rows(tp, chosen, result, sa, sb or sa)
+                group = list(tp.rule.within) if tp.rule else r.primary_key[:1]
+                kept = [{k: v for k, v in row.items() if k != LINE} for row in current
+                        if " / ".join(row[g] for g in group) not in covered]
+                allrows, stale = audit.apply_edits(r, kept + rows, in_force)
+                result.stale_edits += stale
+                rec = records.get(r.name)
+                now_hash = hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else None
+                if rec is not None and now_hash != rec["value"]:
+                    edits = audit.diff_cells(r, current, sorted(allrows, key=_sort_key(r)), LINE)
+                    if edits and not adopt_edits:
+                        raise EditsFound(audit.edits_message(shown_path(source, review.root), rec["value"], now_hash,
+                                                        edits, sa.id, sb.id if sb else None), edits)
+                    for e in edits:
+                        entry = {"table": e.table, "key": e.key, "field": e.field, "value_a": e.reconciled,
+                                 "value_b": e.edited, "decision": "other", "value": e.edited,
+                                 "decided_by": by.strip(), "reason": reason, "reviewer_a": audit.EDIT_MARK,
+                                 "reviewer_b": audit.EDIT_MARK, "sha256_a": rec["value"], "sha256_b": now_hash or ""}
+                        new_entries.append(entry)
+                        in_force[(e.table, e.key, e.field)] = entry
+                    result.adopted += edits
+                    if edits:
+                        allrows, _ = audit.apply_edits(r, kept + rows, in_force)
+                allrows = sorted(allrows, key=_sort_key(r))
+                result.rows[r.name] = len(allrows)
+                data = _csv_text(r.field_names, allrows).encode("utf-8")
+                if not (target.exists() and target.read_bytes() == data):
+                    files[target] = data
+            final = files.get(target, target.read_bytes() if target.exists() else None)
+            if final is not None:
+                h = hashlib.sha256(final).hexdigest()
+                if records.get(r.name, {}).get("value") != h:
+                    new_entries.append({"table": r.name, "key": target.name, "field": audit.FILE_FIELD,
+                                        "value_a": "", "value_b": "", "decision": "other", "value": h,
+                                        "decided_by": audit.ROBOT, "reason": "the file as cmokit reconcile wrote it"})
+        entries = []
+        for k in sorted(chosen, key=lambda k: chosen[k].decision.line):
+            ch = chosen[k]
+            d, c = ch.decision, ch.conflict
+            entries.append({"decided_by": d.decided_by, "table": c.table, "key": c.key, "field": c.field,
+                            "value_a": c.value_a, "value_b": c.value_b, "decision": d.decision, "value": ch.value,
+                            "reason": d.reason})
+        if sb is None:
+            entries += [{**e, "decided_by": (by or "").strip() or sa.id, "reason": reason or "single extraction: "
+                         f"only {sa.id} extracted this study"} for e in _single_entries(pair)]
+        file_entries = [e for e in new_entries if e["field"] == audit.FILE_FIELD]
+        entries += [e for e in new_entries if e["field"] != audit.FILE_FIELD] + file_entries
         latest: dict[tuple[str, str, str], dict[str, str]] = {}
         for e in log:
             latest[(e["table"], e["key"], e["field"])] = e
         next_entry = max((int(e["entry"]) for e in log if e["entry"].isdigit()), default=0) + 1
-        for k in sorted(chosen, key=lambda k: chosen[k].decision.line):
-            ch = chosen[k]
-            d, c = ch.decision, ch.conflict
-            entry = {"entry": str(next_entry), "decided_at": stamp, "decided_by": d.decided_by, "table": c.table,
-                     "key": c.key, "field": c.field, "value_a": c.value_a, "value_b": c.value_b,
-                     "decision": d.decision, "value": ch.value, "reason": d.reason, "reviewer_a": sa.id,
-                     "reviewer_b": sb.id, "sha256_a": sa.sha256, "sha256_b": sb.sha256}
+        for e in entries:
+            entry = {"entry": str(next_entry), **run, **e}
+            k = (e["table"], e["key"], e["field"])
             prev = latest.get(k)
-            if prev is not None and all(prev[x] == entry[x] for x in LOG_IDENTITY):
+            same = (prev is not None and prev["value"] == entry["value"]) if e["field"] == audit.FILE_FIELD else \
+                (prev is not None and all(prev[x] == entry[x] for x in LOG_IDENTITY))
+            if same:
                 continue
             log.append(entry)
             latest[k] = entry
             next_entry += 1
-            result.logged += 1
-        texts[log_path] = _csv_text(log_resource.field_names, log)
-        for path, text in texts.items():
-            if path.exists() and path.read_text(encoding="utf-8") == text:
-                result.unchanged.append(path)
-                continue
-            write_text(path, text)
-            result.written.append(path)
+            if e["field"] == audit.FILE_FIELD:
+                result.hashed += 1
+            else:
+                result.logged += 1
+        log_data = _csv_text(log_resource.field_names, log).encode("utf-8")
+        if not (log_path.exists() and log_path.read_bytes() == log_data):
+            files[log_path] = log_data
+        switch(files, lock_dir)
+        result.written = list(files)
+        result.unchanged = [p for p in dict.fromkeys([*tables.values(), log_path]) if p not in files and p.exists()]
     return result

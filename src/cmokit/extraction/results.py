@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from cmokit.extraction.agreement import landis_koch
 from cmokit.package.model import Resource, Review
@@ -40,7 +41,7 @@ class FieldStat:
                 "conflicts": self.conflicts, "reviewer_a": self.reviewer_a, "reviewer_b": self.reviewer_b}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     table: str
     key: str
@@ -53,6 +54,62 @@ class Conflict:
     def to_dict(self) -> dict[str, str]:
         return {"table": self.table, "key": self.key, "field": self.field, "value_a": self.value_a,
                 "value_b": self.value_b, "reviewer_a": self.reviewer_a, "reviewer_b": self.reviewer_b}
+
+
+class Conflicts(Sequence[Conflict]):
+    """A sequence of conflicts kept as columns: each :class:`Conflict` is made only when it is read.
+
+    A comparison can find millions of conflicts (every cell of every row differing); as columns they cost a
+    fraction of the memory and no time until a report or the conflicts file reads them. ``parts`` are
+    (table, reviewer_a, reviewer_b, frame with ``_key, field, value_a, value_b``).
+    """
+
+    def __init__(self, parts: list[tuple[str, str, str, pl.DataFrame]] | None = None):
+        self.parts = [p for p in parts or [] if p[3].height]
+
+    def __len__(self) -> int:
+        return sum(p[3].height for p in self.parts)
+
+    def __iter__(self) -> Iterator[Conflict]:
+        for table, ra, rb, frame in self.parts:
+            for k, f, va, vb in frame.select("_key", "field", "value_a", "value_b").iter_rows():
+                yield Conflict(table, k, f, va, vb, ra, rb)
+
+    @overload
+    def __getitem__(self, i: int) -> Conflict: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Conflict]: ...
+
+    def __getitem__(self, i: int | slice) -> Conflict | list[Conflict]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step == 1:  # the usual case (the first few): read only those rows
+                out: list[Conflict] = []
+                for table, ra, rb, frame in self.parts:
+                    if start >= frame.height:
+                        start, stop = start - frame.height, stop - frame.height
+                        continue
+                    part = frame.slice(start, max(0, stop - start))
+                    out += Conflicts([(table, ra, rb, part)])
+                    stop -= frame.height
+                    start = 0
+                    if stop <= 0:
+                        break
+                return out
+            return list(self)[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self[i:i + 1][0]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __add__(self, other: Conflicts) -> Conflicts:
+        return Conflicts(self.parts + other.parts)
 
 
 @dataclass
@@ -70,7 +127,7 @@ class TablePair:
     unmatched_a: pl.DataFrame  # _ia, _key: rows of a shared study without a partner ((row) conflicts)
     unmatched_b: pl.DataFrame
     stats: list[FieldStat] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
+    conflicts: Conflicts = field(default_factory=Conflicts)
 
     @property
     def table(self) -> str:
@@ -84,8 +141,8 @@ class PairComparison:
     tables: list[TablePair]
 
     @property
-    def conflicts(self) -> list[Conflict]:
-        return [c for t in self.tables for c in t.conflicts]
+    def conflicts(self) -> Conflicts:
+        return Conflicts([p for t in self.tables for p in t.conflicts.parts])
 
     @property
     def stats(self) -> list[FieldStat]:
@@ -103,8 +160,8 @@ class Comparison:
     studies_only: dict[str, list[str]]
 
     @property
-    def conflicts(self) -> list[Conflict]:
-        return [c for p in self.pairs for c in p.conflicts]
+    def conflicts(self) -> Conflicts:
+        return Conflicts([part for p in self.pairs for part in p.conflicts.parts])
 
     def totals(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Per table and per pair of reviewers, and overall per pair: pooled n, agreement, conflicts, rows."""

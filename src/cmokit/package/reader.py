@@ -25,6 +25,8 @@ from cmokit.package.model import Resource
 if TYPE_CHECKING:
     import polars as pl
 
+csv.field_size_limit(2**31 - 1)  # a cell may be as long as the file: the csv module's default stops at 128 KiB
+
 LINE = "__line"
 RAGGED = "__ragged"
 BOM = b"\xef\xbb\xbf"
@@ -98,6 +100,10 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> tu
         table.problems.append(Problem(rule=rule, message=message, resource=resource.name, path=shown, line=line,
                                       field=fld, value=value))
 
+    if given is None and file.exists() and not file.is_file():  # a pipe or device could block forever: never read
+        problem("file.unsafe", f"{shown}: is not a regular file (a folder, pipe, socket or device); it was not read. "
+                               "Put the CSV file itself there.")
+        return table
     try:
         data = file.read_bytes() if given is None else given
     except OSError as exc:

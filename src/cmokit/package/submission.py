@@ -33,7 +33,8 @@ class Submission:
 
 @dataclass
 class FolderScan:
-    """What a submission folder holds: table files, files named after no table, and links leading outside it."""
+    """What a submission folder holds: table files, files named after no table, links leading outside it, and
+    entries named after a table that are not regular files (a pipe, socket or device: opening one could block)."""
 
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
@@ -43,6 +44,7 @@ class FolderScan:
     unreadable: dict[Path, tuple[str, str]] = field(default_factory=dict)  # workbook -> (rule, message)
     renamed: list[tuple[Path, str, str]] = field(default_factory=list)  # (workbook, sheet, the table it seems to be)
     workbooks: list[Path] = field(default_factory=list)  # every readable workbook, tables or not
+    special: list[Path] = field(default_factory=list)
 
 
 def extraction_resources(review: Review) -> list[Resource]:
@@ -64,8 +66,8 @@ def submission_folder(review: Review, arg: str | os.PathLike[str]) -> Path:
 
 
 def scan_folder(review: Review, folder: Path) -> FolderScan:
-    """The table files of a submission folder (sorted by name), with the files named after no table and the
-    symlinks leading outside the folder (neither is ever read)."""
+    """The table files of a submission folder (sorted by name), with the files named after no table, the symlinks
+    leading outside the folder and the entries that are not regular files (none of them is ever read)."""
     inside = folder.resolve()
     known = {r.name for r in extraction_resources(review)}
     scan = FolderScan(folder=inside)
@@ -74,6 +76,8 @@ def scan_folder(review: Review, folder: Path) -> FolderScan:
             scan.unknown.append(f)
         elif f.is_symlink() and f.resolve().parent != inside:
             scan.unsafe.append(f)
+        elif f.exists() and not f.is_file():
+            scan.special.append(f)
         else:
             scan.files[f.stem] = f.resolve()
     _scan_workbooks(folder, inside, known, scan)
@@ -87,6 +91,9 @@ def _scan_workbooks(folder: Path, inside: Path, known: set[str], scan: FolderSca
     for f in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")):
         if f.is_symlink() and f.resolve().parent != inside:
             scan.unsafe.append(f)
+            continue
+        if f.exists() and not f.is_file():  # a pipe or device named like a workbook is never opened
+            scan.special.append(f)
             continue
         info = contents(f)
         if info.error:
@@ -126,9 +133,11 @@ def submission_hash(files: dict[str, Path]) -> str:
     """SHA-256 over the submission's table files (name and bytes, in name order)."""
     h = hashlib.sha256()
     for name in sorted(files):
-        data = files[name].read_bytes()
-        h.update(f"{name}.csv\0{len(data)}\0".encode())
-        h.update(data)
+        with open(files[name], "rb") as fh:  # in chunks: a file is never held whole in memory
+            size = os.fstat(fh.fileno()).st_size
+            h.update(f"{name}.csv\0{size}\0".encode())
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 
@@ -163,6 +172,10 @@ def resolve_submission(review: Review, arg: str | os.PathLike[str], *, hashed: b
         f = scan.unsafe[0]
         raise CmokitError(f"{f}: is a link to a file outside the submission folder; copy the file instead.",
                           rule="path.unsafe", path=str(f))
+    if scan.special:
+        f = scan.special[0]
+        raise CmokitError(f"{f}: is not a regular file (a folder, pipe, socket or device); it was not read. Put the "
+                          "CSV file itself in the submission folder.", rule="file.unsafe", path=str(f))
     broken = scan_problems(scan)
     if broken:
         raise CmokitError(broken[0].message, rule=broken[0].rule, path=broken[0].path)

@@ -9,14 +9,24 @@ not reported, ``NA`` not applicable). Nothing is lost: the schema ``missing`` ho
 ``missing_cells(resource, key, field, code, label)`` lists them one cell per row. CSVs are loaded with DuckDB
 ``read_csv`` as text and cast in SQL, one statement per table.
 
-The file is written atomically: built under a temporary name in the same folder, then moved over the old one, and
-only once validation (running in a thread meanwhile) has passed, or the build is forced.
+The file is written atomically: built under a temporary name in the same folder (``.<name>.<pid>.<random>.tmp``),
+then moved over the old one, and only once validation (running in a thread meanwhile) has passed, or the build is
+forced. Temporary files that a killed build left (its process is gone) are removed by the next build.
+
+DuckDB's CSV reader is stricter than the package's reader: it refuses, for example, a file mixing CRLF and LF line
+ends or holding a carriage return inside an unquoted cell, and lines over 2 MB. Such a file is loaded from the frame
+of the package's reader (:func:`cmokit.package.reader.read_table`, the one ``cmokit validate`` checks), so any file
+``validate`` accepts, ``build`` loads, with the same cells.
+
+``trusted=False`` validates without the review's own Python rules (``validators/``); ``build_metadata.trusted``
+records it.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +37,7 @@ from typing import Any
 from cmokit import __version__
 from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import Problem, Report
+from cmokit.core.process import pid_alive
 from cmokit.package.model import Resource, Review
 from cmokit.synthesis.database import (
     METADATA_TABLE,
@@ -60,6 +71,8 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     validation_seconds: float = 0.0
     seconds: float = 0.0
+    trusted: bool = True
+    removed_temps: list[Path] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -72,6 +85,13 @@ class BuildRefused(DataInvalid):
     def __init__(self, message: str, report: Report):
         super().__init__(message, rule="build.invalid")
         self.report = report
+
+
+def _regular(path: Path, shown: str) -> None:
+    """CmokitError (file.unsafe) when ``path`` exists but is not a regular file: a pipe or device is never read."""
+    if path.exists() and not path.is_file():
+        raise CmokitError(f"{shown}: is not a regular file (a folder, pipe, socket or device); it was not read. "
+                          "Put the CSV file itself there.", rule="file.unsafe", path=shown)
 
 
 def _header(path: Path) -> list[str]:
@@ -88,19 +108,19 @@ def _header(path: Path) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------- build
 
-def validate(review: Review) -> Report:
-    """Validate with cmokit's validator (the same as ``cmokit validate``)."""
+def validate(review: Review, trusted: bool = True) -> Report:
+    """Validate with cmokit's validator (the same as ``cmokit validate``; ``trusted=False`` as ``--untrusted``)."""
     from cmokit.validation.validate import validate_review
 
-    return validate_review(review)
+    return validate_review(review, trusted=trusted)
 
 
 def build(path: str | os.PathLike[str] | None = None, db: str | os.PathLike[str] | None = None, *,
-          force: bool = False) -> BuildResult:
+          force: bool = False, trusted: bool = True) -> BuildResult:
     """Validate the review at ``path`` and write its database to ``db`` (default ``<review>/.cmokit/review.duckdb``).
 
     Raises BuildRefused (exit 1) if the review is invalid and ``force`` is false; CmokitError (exit 2) if it
-    cannot be read at all.
+    cannot be read at all. ``trusted=False``: the review's ``validators/`` are not imported (recorded).
     """
     t0 = time.perf_counter()
     review = Review.open(path)
@@ -120,7 +140,7 @@ def build(path: str | os.PathLike[str] | None = None, db: str | os.PathLike[str]
     # database once validation has passed; an invalid review is refused, or, with --force, built again without
     # keys or checks. Hashing comes first, so a file edited during the build shows up as changed at the next query.
     def timed_validate() -> tuple[Report, float]:
-        report = validate(review)
+        report = validate(review, trusted)
         return report, time.perf_counter() - t0
 
     sources = _hash_sources(review)
@@ -176,6 +196,7 @@ def _write(review: Review, target: Path, get_report: Callable[[], Report], sourc
     except OSError as exc:
         raise CmokitError(f"{target.parent}: cannot create the folder ({exc.strerror or exc}). Choose another "
                           "place with --db.", rule="build.write", path=str(target)) from None
+    removed = remove_dead_temps(target)
     tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         con = duckdb.connect(str(tmp))
@@ -199,7 +220,28 @@ def _write(review: Review, target: Path, get_report: Callable[[], Report], sourc
         for p in (tmp, Path(str(tmp) + ".wal")):
             if p.exists():
                 p.unlink()
+    result.removed_temps = removed
     return result
+
+
+def remove_dead_temps(target: Path) -> list[Path]:
+    """Remove the temporary files (and their WAL) that builds of ``target`` left when they were killed: those whose
+    process (the PID in the name) is gone. A running build's files are left alone."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.([0-9]+)\.[0-9a-f]+\.tmp(\.wal)?")
+    removed = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        m = pattern.fullmatch(p.name)
+        if m and not pid_alive(int(m[1])):
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return sorted(removed)
 
 
 def _fill(con, review: Review, target: Path, get_report: Callable[[], Report], sources: list, *, forced: bool,
@@ -226,7 +268,8 @@ def _fill(con, review: Review, target: Path, get_report: Callable[[], Report], s
     _metadata(con, review, report, sources, forced=forced, constraints=constraints)
     return BuildResult(db_path=target, package=review.name, version=review.version, tables=tables, views=views,
                        missing_cells=counts.get(False, 0), invalid_cells=counts.get(True, 0), forced=forced,
-                       valid=report.valid, constraints=constraints, problems=list(report.problems))
+                       valid=report.valid, constraints=constraints, problems=list(report.problems),
+                       trusted=report.trusted)
 
 
 def _missing_counts(con, review: Review, *, strict: bool) -> dict[bool, int]:
@@ -269,23 +312,49 @@ def _create(con, review: Review, r: Resource, *, constraints: bool) -> None:
         "NR, NA...) or NULL when the cell holds a value. See the missing_cells view."))
 
 
-def _load(con, r: Resource, *, strict: bool) -> None:
-    """Fill one resource's table and its ``missing`` shadow table from its CSV."""
-    raw = f"raw__{r.name}"
-    cols: dict[str, str] = {}
-    for i, h in enumerate(_header(r.path)):
-        cols[h if h not in cols else f"{h}__{i}"] = "VARCHAR"
-    if not cols:
-        cols = {f.name: "VARCHAR" for f in r.fields}
-    struct = "{" + ", ".join(f"{lit(k)}: 'VARCHAR'" for k in cols) + "}"
+def _raw_table(con, r: Resource, raw: str) -> set[str]:
+    """Load a resource's CSV as text into the temporary table ``raw``; return its column names.
+
+    DuckDB's ``read_csv`` first (the fast path); when it refuses the file, the frame of the package's reader (see
+    the module docstring). Empty cells are NULL either way.
+    """
+    _regular(r.path, r.rel_path)
     try:
+        cols: dict[str, str] = {}
+        for i, h in enumerate(_header(r.path)):
+            cols[h if h not in cols else f"{h}__{i}"] = "VARCHAR"
+        if not cols:
+            cols = {f.name: "VARCHAR" for f in r.fields}
+        struct = "{" + ", ".join(f"{lit(k)}: 'VARCHAR'" for k in cols) + "}"
         con.execute(f"CREATE TEMP TABLE {q(raw)} AS SELECT * FROM read_csv($path, header = true, auto_detect = false, "
                     f"columns = {struct}, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
                     {"path": str(r.path)})
-    except Exception as exc:  # noqa: BLE001 - duckdb raises several error classes for unreadable CSV
-        raise CmokitError(f"{r.rel_path}: DuckDB cannot read it as CSV ({str(exc).strip().splitlines()[0]}). "
-                          "Run `cmokit validate` to locate the problem.", rule="data.unreadable",
-                          path=r.rel_path) from None
+        return set(cols)
+    except Exception:  # noqa: BLE001 - duckdb raises several error classes for CSV it cannot read
+        pass
+    import polars as pl
+
+    from cmokit.package.reader import read_table
+
+    table = read_table(r, r.path, r.rel_path)
+    if table.frame is None:
+        first = table.problems[0] if table.problems else None
+        raise CmokitError(f"{r.rel_path}: cannot be read as CSV ({first.message if first else 'no table'}). Run "
+                          "`cmokit validate` to locate the problem.", rule="data.unreadable", path=r.rel_path)
+    names = table.columns()
+    frame = table.frame.select([pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in names])
+    con.register("__cmokit_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE TEMP TABLE {q(raw)} AS SELECT * FROM __cmokit_frame")
+    finally:
+        con.unregister("__cmokit_frame")
+    return set(names)
+
+
+def _load(con, r: Resource, *, strict: bool) -> None:
+    """Fill one resource's table and its ``missing`` shadow table from its CSV."""
+    raw = f"raw__{r.name}"
+    cols = _raw_table(con, r, raw)
     rawcol = {f.name: (f"r.{q(f.name)}" if f.name in cols else "CAST(NULL AS VARCHAR)") for f in r.fields}
     typed = ", ".join(f"{cast_expr(r, f, rawcol[f.name], strict=strict)} AS {q(f.name)}" for f in r.fields)
     try:
@@ -311,13 +380,14 @@ def _metadata(con, review: Review, report: Report, sources: list, *, forced: boo
     con.execute(f"CREATE TABLE {METADATA_TABLE} (package_name VARCHAR, package_title VARCHAR, "
                 "package_version VARCHAR, built_at TIMESTAMPTZ, cmokit_version VARCHAR, duckdb_version VARCHAR, "
                 "forced BOOLEAN, valid BOOLEAN, validation_errors INTEGER, validation_warnings INTEGER, "
-                "constraints BOOLEAN)")
+                "constraints BOOLEAN, trusted BOOLEAN)")
     con.execute(f"COMMENT ON TABLE {METADATA_TABLE} IS " + lit(
-        "One row about this build: the package, when and with which cmokit it was built, and whether it was "
-        "forced over validation errors (then constraints is false: keys and checks were not declared)."))
-    con.execute(f"INSERT INTO {METADATA_TABLE} VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10)",
+        "One row about this build: the package, when and with which cmokit it was built, whether it was "
+        "forced over validation errors (then constraints is false: keys and checks were not declared), and whether "
+        "the review's own rules (validators/) were run (trusted is false: built with --untrusted, they were not)."))
+    con.execute(f"INSERT INTO {METADATA_TABLE} VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11)",
                 [review.name, review.descriptor.get("title"), review.version, __version__, duckdb.__version__,
-                 forced, report.valid, len(report.errors), len(report.warnings), constraints])
+                 forced, report.valid, len(report.errors), len(report.warnings), constraints, report.trusted])
     con.execute(f"CREATE TABLE {SOURCES_TABLE} (path VARCHAR PRIMARY KEY, role VARCHAR, sha256 VARCHAR, "
                 "bytes BIGINT)")
     con.execute(f"COMMENT ON TABLE {SOURCES_TABLE} IS " + lit(
@@ -349,11 +419,11 @@ def read_metadata(db_path: Path) -> dict | None:
 
 
 def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *, rebuild: bool = True,
-                    notify: Any = None, force: bool = False) -> Path:
+                    notify: Any = None, force: bool = False, trusted: bool = True) -> Path:
     """The database path, rebuilt first when it is missing or any source file's hash changed.
 
     ``notify(message)`` is called before a rebuild (the CLI prints it to stderr); ``force`` builds over validation
-    errors (as ``cmokit build --force``).
+    errors (as ``cmokit build --force``); ``trusted=False`` rebuilds without the review's ``validators/``.
     """
     path = resolve_db_path(review, db)
     changed = changed_sources(review, path)
@@ -364,5 +434,5 @@ def ensure_database(review: Review, db: str | os.PathLike[str] | None = None, *,
             f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         notify(f"Building {path} ({why})...")
     build(review.descriptor_path if review.descriptor_path.name != "datapackage.json" else review.root, path,
-          force=force)
+          force=force, trusted=trusted)
     return path

@@ -17,13 +17,18 @@ from __future__ import annotations
 import gc
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cmokit.core.errors import CmokitError
 from cmokit.package.model import Review
-from cmokit.synthesis.database import connect_readonly
+from cmokit.synthesis.database import Limits, connect_readonly
+
+BATCH_ROWS = 2000  # rows fetched into Python at a time
 
 HEADER_RE = re.compile(r"^--\s*(title|question|paper)\s*:\s*(.*)$")
 PARAM_RE = re.compile(r"^--\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*([^:]*?))?\s*:\s*(.*)$")
@@ -171,36 +176,183 @@ def _strip_comments(sql: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- running
 
-def run_sql(db_path: Path, sql: str, params: dict[str, Any] | None = None) -> QueryResult:
-    """Run ``sql`` in the read-only sandbox; CmokitError (rule query.sql) with one line and the position on error."""
-    import duckdb
+class QueryStream:
+    """A query running in the sandbox, read batch by batch so that a big result never sits whole in memory.
 
+    ``with QueryStream(db, sql) as q:`` runs the SQL (``q.columns``, ``q.types``), then ``for rows in q.batches():``
+    yields lists of row tuples. The time limit covers the whole run, fetching included: a ``threading.Timer`` calls
+    DuckDB's ``interrupt()``. Errors become one-line :class:`CmokitError` (exit 2): ``query.sql``, ``query.timeout``,
+    ``query.memory``; Ctrl-C raises KeyboardInterrupt (DuckDB reports it as a RuntimeError, which is translated).
+    """
+
+    def __init__(self, db_path: Path, sql: str, params: dict[str, Any] | None = None, *,
+                 limits: Limits | None = None, batch_rows: int = BATCH_ROWS):
+        self.db_path, self.sql, self.params = db_path, sql, params
+        self.limits = (limits or Limits()).check()
+        self.batch_rows = batch_rows
+        self.columns: list[str] = []
+        self.types: list[str] = []
+        self._con = None
+        self._cur = None
+        self._timer: threading.Timer | None = None
+        self._timed_out = threading.Event()
+
+    def __enter__(self) -> QueryStream:
+        self._con = connect_readonly(self.db_path, sandbox=True, limits=self.limits)
+        if self.limits.timeout is not None:
+            self._timer = threading.Timer(self.limits.timeout, self._interrupt)
+            self._timer.daemon = True
+            self._timer.start()
+        try:
+            with self._translated():
+                self._cur = self._con.execute(self.sql, self.params or None)
+        except BaseException:
+            self.__exit__()
+            raise
+        desc = self._cur.description or []
+        self.columns = [d[0] for d in desc]
+        self.types = [str(d[1]) for d in desc]
+        return self
+
+    def _interrupt(self) -> None:
+        self._timed_out.set()
+        if self._con is not None:
+            self._con.interrupt()
+
+    def batches(self) -> Iterator[list[tuple]]:
+        """The rows, ``batch_rows`` at a time (none for a statement without a result)."""
+        if not self.columns:
+            return
+        while True:
+            with self._translated():
+                rows = self._cur.fetchmany(self.batch_rows)
+            if not rows:
+                return
+            yield rows
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._con is not None:
+            self._con.close()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        import duckdb
+
+        try:
+            yield
+        except duckdb.InterruptException:
+            if self._timed_out.is_set():
+                raise CmokitError(f"the query ran longer than the time limit ({self.limits.timeout:g} s) and was "
+                                  "stopped. Make it cheaper (filter, aggregate, LIMIT) or allow more time with "
+                                  "--timeout SECONDS.", rule="query.timeout") from None
+            raise KeyboardInterrupt from None
+        except duckdb.OutOfMemoryException:
+            raise CmokitError(f"the query needed more memory than the limit ({self.limits.memory}) and was stopped. "
+                              "Make it cheaper (filter, aggregate, LIMIT) or allow more with --memory-limit SIZE "
+                              "(e.g. 4GB).", rule="query.memory") from None
+        except duckdb.Error as exc:
+            raise CmokitError(sql_error_message(exc, self.sql), rule="query.sql") from None
+        except RuntimeError as exc:  # DuckDB's answer to Ctrl-C while it runs: "Query interrupted"
+            if "interrupt" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
+
+
+def run_sql(db_path: Path, sql: str, params: dict[str, Any] | None = None, *,
+            limits: Limits | None = None) -> QueryResult:
+    """Run ``sql`` in the read-only sandbox and collect every row (CmokitError with one line on error).
+
+    For results of any size, read them batch by batch with :class:`QueryStream` instead.
+    """
+    rows: list[tuple] = []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # fetching many rows creates many tuples at once; collecting them midway only costs time
+    try:
+        with QueryStream(db_path, sql, params, limits=limits) as q:
+            for batch in q.batches():
+                rows.extend(batch)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return QueryResult(columns=q.columns, types=q.types, rows=rows)
+
+
+def named_stream(db_path: Path, nq: NamedQuery, params: dict[str, str] | None = None, *,
+                 limits: Limits | None = None) -> QueryStream:
+    """A :class:`QueryStream` of a named query with its parameters checked and bound (not yet entered)."""
+    bound = bind_params(nq, params or {})
+    check_param_codes(db_path, nq, {k: v for k, v in (params or {}).items() if k in bound})
+    return _Named(db_path, nq.sql, bound, limits=limits, name=nq.path.name)
+
+
+class _Named(QueryStream):
+    """A named query's stream: its errors name the query's file."""
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            with super()._translated():
+                yield
+        except CmokitError as exc:
+            exc.message = f"{self.name}: {exc.message}"
+            raise
+
+
+def run_named(db_path: Path, nq: NamedQuery, params: dict[str, str] | None = None, *,
+              limits: Limits | None = None) -> QueryResult:
+    """Run a named query with its parameters bound, and collect every row."""
+    rows: list[tuple] = []
+    with named_stream(db_path, nq, params, limits=limits) as q:
+        for batch in q.batches():
+            rows.extend(batch)
+    return QueryResult(columns=q.columns, types=q.types, rows=rows)
+
+
+# A parameter compared with a column (``col = $p``, ``$p = col``, ``list_contains(col, $p)``): a coded column's
+# codes are the only values that can match, so any other value is a mistake, not an empty answer.
+_COMPARED = r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\${p}\b|\${p}\s*=\s*" \
+            r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)|list_contains\(\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?" \
+            r"([A-Za-z_][A-Za-z0-9_]*)\s*,\s*\${p}\s*\)"
+
+
+def compared_columns(sql: str, param: str) -> list[str]:
+    """The columns the SQL compares parameter ``param`` with (see ``_COMPARED``)."""
+    found = re.findall(_COMPARED.format(p=re.escape(param)), _strip_comments(sql), flags=re.IGNORECASE)
+    return sorted({c for groups in found for c in groups if c})
+
+
+def check_param_codes(db_path: Path, nq: NamedQuery, given: dict[str, str]) -> None:
+    """CmokitError (query.param, exit 2) when a given value is compared with a coded (ENUM) column but is not one
+    of its codes; the message names the allowed codes."""
+    wanted = {name: compared_columns(nq.sql, name) for name in given}
+    columns = sorted({c for cols in wanted.values() for c in cols})
+    if not columns:
+        return
     con = connect_readonly(db_path, sandbox=True)
     try:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # fetching many rows creates many tuples at once; collecting them midway only costs time
-        try:
-            cur = con.execute(sql, params or None)
-            rows = cur.fetchall() if cur.description else []
-            desc = cur.description or []
-        except duckdb.Error as exc:
-            raise CmokitError(sql_error_message(exc, sql), rule="query.sql") from None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        types = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE list_contains($c, column_name)",
+                            {"c": columns}).fetchall()
     finally:
         con.close()
-    return QueryResult(columns=[d[0] for d in desc], types=[str(d[1]) for d in desc], rows=rows)
-
-
-def run_named(db_path: Path, nq: NamedQuery, params: dict[str, str] | None = None) -> QueryResult:
-    """Run a named query with its parameters bound."""
-    bound = bind_params(nq, params or {})
-    try:
-        return run_sql(db_path, nq.sql, bound)
-    except CmokitError as exc:
-        exc.message = f"{nq.path.name}: {exc.message}"
-        raise
+    codes: dict[str, set[tuple[str, ...]]] = {}
+    for col, typ in types:
+        if typ.startswith("ENUM("):
+            codes.setdefault(col, set()).add(tuple(v.replace("''", "'") for v in
+                                                   re.findall(r"'((?:[^']|'')*)'", typ.split(")")[0])))
+    for name, value in given.items():
+        for col in wanted[name]:
+            sets = codes.get(col)
+            if sets and len(sets) == 1:
+                allowed = next(iter(sets))
+                if value not in allowed:
+                    raise CmokitError(f"query '{nq.name}': --param {name}={value} is not a code of {col}; the codes "
+                                      f"are {', '.join(allowed)}.", rule="query.param")
 
 
 def sql_error_message(exc: BaseException, sql: str) -> str:

@@ -195,7 +195,8 @@ def pattern_message(f: Field, v: str) -> str:
         return f"'{v}' has spaces around it: remove the spaces (write '{v.strip()}')."
     if rx.fullmatch(v.strip().lower()):
         return f"'{v}' must be lower case: write '{v.strip().lower()}'."
-    desc = f.description.split(". ")[0].rstrip(".") if f.description else ""
+    # the first sentence of the description (a full stop after "e.g" or "i.e" does not end it)
+    desc = re.split(r"(?<!e\.g)(?<!i\.e)\.\s", f.description)[0].rstrip(".") if f.description else ""
     return f"'{v}' does not have the required form (pattern {f.pattern})" + (f": {desc}." if desc else ".")
 
 

@@ -7,6 +7,12 @@ as a ``pandera.polars.DataFrameSchema`` (``lazy=True``) and every row in ``failu
 :class:`~cmokit.core.problems.Problem` at the CSV line of that row. Rule parameters (age bands, search window, codes)
 come from the ``cmokit`` section of ``datapackage.json`` (``ctx.params``), never from engine code.
 
+A *cross-table* validator (one with ``needs``) sees only the rows it can link to the tables it needs (through their
+foreign key): a row whose key is blank or invalid is left out (its own rule reports it, and a message naming study
+``''`` would help nobody). In a reviewer's submission it relates only the submission's own tables, so it applies
+only to the studies the submission holds, and a table the reviewer has not started (absent, or a header-only file
+as ``cmokit template`` writes it) is not checked against at all: it is work in progress, not an error.
+
 Validators are Python: importing them runs the review's code. cmokit imports them only from the root of the
 review being validated, never from a reviewer's submission folder or a URL; ``trusted=False`` skips them.
 """
@@ -233,9 +239,12 @@ def run_validators(review: Review, tables: dict[str, Table], *, submission: bool
         for v in validators:
             if v.resource not in frames or any(n not in frames for n in v.needs):
                 continue
+            if submission and any(whole[n].height == 0 for n in v.needs):
+                continue  # a table the reviewer has not started
             try:
-                given = {**{n: whole[n] for n in v.needs}, v.resource: frames[v.resource]}
-                frame = v.prepare(given, ctx) if v.prepare else frames[v.resource]
+                target = _linked(review, v, frames[v.resource]) if v.needs else frames[v.resource]
+                given = {**{n: whole[n] for n in v.needs}, v.resource: target}
+                frame = v.prepare(given, ctx) if v.prepare else target
                 if v.all_pass(frame):
                     continue
                 import pandera.polars as pa
@@ -253,6 +262,34 @@ def run_validators(review: Review, tables: dict[str, Table], *, submission: bool
                                    ], True
             problems.extend(_problems(v, frame, fc, tables[v.resource], rel))
     return problems, any(p.rule == "rules.error" for p in problems)
+
+
+def _links(review: Review, a: str, b: str) -> tuple[list[str], list[str]] | None:
+    """(fields of ``a``, fields of ``b``) of a foreign key between resources ``a`` and ``b`` (either way), or None."""
+    def fields(x: Any) -> list[str]:
+        return [x] if isinstance(x, str) else list(x or [])
+
+    for src, dst, flip in ((b, a, True), (a, b, False)):
+        for fk in review.resource(src).foreign_keys:
+            ref = fk.get("reference") or {}
+            if ref.get("resource") == dst:
+                here, there = fields(fk.get("fields")), fields(ref.get("fields"))
+                return (there, here) if flip else (here, there)
+    return None
+
+
+def _linked(review: Review, v: Validator, target: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a cross-table validator's table whose key can link them to the tables it needs (not blank, not
+    invalid: invalid cells are null here)."""
+    import polars as pl
+
+    for need in v.needs:
+        link = _links(review, v.resource, need)
+        if link is None or not all(c in target.columns for c in link[0]):
+            continue
+        target = target.filter(pl.all_horizontal([pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")
+                                                  for c in link[0]]))
+    return target
 
 
 def _problems(v: Validator, frame: pl.DataFrame, fc: pl.DataFrame, table: Table, rel: str) -> list[Problem]:

@@ -39,6 +39,13 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
         listed = list(getattr(exc, "problems", None) or [])  # every unsupported schema property, one each
         return Report(review=shown, problems=listed or [Problem(rule=exc.rule, message=exc.message, path=exc.path,
                                                                 line=exc.line)], fatal=True)
+    except ValueError as exc:  # a path holding a NUL byte: no file can have that name
+        if "null byte" not in str(exc):
+            raise
+        shown = "datapackage.json"
+        return Report(review=str(path), problems=[Problem(
+            rule="path.unsafe", path=shown, message=f"{shown}: a path (of a resource or a schema) contains a NUL byte "
+            "(\\x00); no file can have such a name. Remove it from the path.")], fatal=True)
     report = Report(review=review.name, root=str(review.root), trusted=trusted)
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
@@ -46,6 +53,12 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
     if submission is None:
         for r in review.resources:
             shown = shown_path(r.path, review.root)
+            if r.path.exists() and not r.path.is_file():
+                problems.append(Problem(rule="file.unsafe", resource=r.name, path=shown,
+                                        message=f"{shown}: is not a regular file (a folder, pipe, socket or device); "
+                                        "it was not read. Put the CSV file itself there."))
+                report.fatal = True
+                continue
             if not r.path.is_file():
                 problems.append(Problem(rule="file.missing", resource=r.name, path=shown,
                                         message=f"{shown}: the file of resource '{r.name}' does not exist. Restore it "
@@ -69,6 +82,11 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
                                     message=f"{file.name} is a symlink leading outside the submission folder; "
                                             "it was not read. Put the file itself in the folder."))
             report.fatal = True
+        for file in scan.special:
+            problems.append(Problem(rule="file.unsafe", resource=file.stem, path=shown_path(file, review.root),
+                                    message=f"{file.name} is not a regular file (a folder, pipe, socket or device); "
+                                            "it was not read. Put the CSV file itself in the submission folder."))
+            report.fatal = True
         for name, file in scan.files.items():
             if file.suffix.lower() != ".xlsx":
                 tables[name] = read_table(review.resource(name), file, shown_path(file, review.root))
@@ -90,7 +108,8 @@ def validate_review(path: str | os.PathLike[str] | Review | None = None, *,
             problems.append(Problem(rule="file.unknown", severity=WARNING, path=shown_path(file, review.root),
                                     message=f"{file.name} is not a table of this review and was not checked; "
                                             f"name files after the tables: {', '.join(expected)}."))
-        refs = dict(tables)
+        # a header-only file (as `cmokit template` writes it) is "not started": keys resolve against the consensus
+        refs = {n: t for n, t in tables.items() if t.frame is None or t.rows > 0}
         targets = {fk["reference"].get("resource") for t in tables.values() for fk in t.resource.foreign_keys}
         for r in review.data_resources:
             if r.name in targets and r.name not in refs and r.path.is_file():
