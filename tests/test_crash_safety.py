@@ -31,7 +31,9 @@ def state(review: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
-    """A review whose reconcile changes every table and the log: (review, files before, files after)."""
+    """A review whose reconcile changes every submitted table and the log: (review, files before, files after).
+
+    The consensus folder also holds tables nobody submitted (theories, evidence, prisma): reconcile leaves them."""
     from conftest import copy_review
 
     review = copy_review(tmp_path_factory.mktemp("crash") / "review")
@@ -55,8 +57,14 @@ def prepared(tmp_path_factory) -> tuple[Path, dict[str, bytes], dict[str, bytes]
                                     str(done)], env={"SOURCE_DATE_EPOCH": EPOCH})
     assert res.exit_code == 0, res.output
     after = state(done)
-    assert set(after) == set(before) and all(after[n] != before[n] for n in before)  # every file changes
+    changed = {f"{t}.csv" for t in a} | {"decisions.csv"}  # every submitted table and the log change; the rest not
+    assert set(after) == set(before) and all((after[n] != before[n]) == (n in changed) for n in before)
     return review, before, after
+
+
+def written(before: dict[str, bytes], after: dict[str, bytes]) -> int:
+    """How many files the reconcile switches (stages, then renames)."""
+    return sum(before[n] != after[n] for n in before)
 
 
 def test_a_reconcile_killed_anywhere_in_its_write_phase_is_all_old_or_all_new(prepared, tmp_path):
@@ -64,7 +72,7 @@ def test_a_reconcile_killed_anywhere_in_its_write_phase_is_all_old_or_all_new(pr
     every file is old or every file is new, never a mix; no temporary file, lock or journal is left; the rerun
     writes exactly what an uninterrupted run writes."""
     review, before, after = prepared
-    steps = 2 * len(before) + 2
+    steps = 2 * written(before, after) + 2
     runs = {}
     for n in range(1, steps + 1):  # all at once: each in its own copy
         copy_ = tmp_path / f"kill-{n}"
@@ -89,7 +97,8 @@ def test_a_reconcile_killed_anywhere_in_its_write_phase_is_all_old_or_all_new(pr
         assert res.exit_code == 0, (n, res.output)
         assert state(copy_) == after, f"step {n}: the rerun differs from an uninterrupted run"
     # killed while staging: rolled back; once the journal is written: finished
-    assert [outcomes[n] for n in range(1, steps + 1)] == ["old"] * len(before) + ["new"] * (len(before) + 2)
+    n_files = written(before, after)
+    assert [outcomes[n] for n in range(1, steps + 1)] == ["old"] * n_files + ["new"] * (n_files + 2)
     assert switch.KILL_ENV not in os.environ
 
 
@@ -99,13 +108,13 @@ def test_a_kill_between_two_renames_is_finished_by_the_next_run(prepared, tmp_pa
     review, before, after = prepared
     copy_ = tmp_path / "mid"
     shutil.copytree(review, copy_)
-    kill_at = len(before) + 3  # the journal written, then two renames
+    kill_at = written(before, after) + 3  # the journal written, then two renames
     env = {**os.environ, switch.KILL_ENV: str(kill_at), "SOURCE_DATE_EPOCH": EPOCH}
     proc = subprocess.run([CMOKIT, "reconcile", "alice", "bob", "--decisions", str(copy_ / "conflicts.csv"), "-C",
                            str(copy_)], env=env, capture_output=True)
     assert proc.returncode == -signal.SIGKILL
     raw = state(copy_)
-    new = [n for n in before if raw.get(n) == after[n]]
+    new = [n for n in before if raw.get(n) == after[n] != before[n]]
     assert len(new) == 2 and switch.JOURNAL_NAME in raw
     res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(copy_ / "conflicts.csv"), "-C",
                                     str(copy_)], env={"SOURCE_DATE_EPOCH": EPOCH})
@@ -163,7 +172,7 @@ def test_temporary_files_of_dead_runs_are_removed(prepared, tmp_path):
     assert "removed 2 temporary file(s) left by an interrupted run" in res.stderr
     assert state(copy_) == after
     db = copy_ / ".cmokit" / "review.duckdb"
-    db.parent.mkdir()
+    db.parent.mkdir(exist_ok=True)  # compare keeps its figures in .cmokit/compare/
     stale = [db.parent / f".review.duckdb.{dead.pid}.0badc0de.tmp", db.parent / f".review.duckdb.{dead.pid}.0badc0de"
              ".tmp.wal"]
     mine = db.parent / f".review.duckdb.{os.getpid()}.00000000.tmp"  # a build running now (this process)
@@ -171,7 +180,8 @@ def test_temporary_files_of_dead_runs_are_removed(prepared, tmp_path):
         p.write_bytes(b"")
     res = CliRunner().invoke(main, ["build", "-C", str(copy_)])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in db.parent.iterdir()) == sorted([db.name, mine.name])
+    left = sorted(p.name for p in db.parent.iterdir() if p.name != "compare")  # compare's figures are not build's
+    assert left == sorted([db.name, mine.name])
     assert "interrupted" in res.stderr
     ignored = subprocess.run(["git", "check-ignore", "--no-index", *(str(p.relative_to(copy_)) for p in
                                                                      [*leftovers, *stale, mine])],

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sklearn.metrics import cohen_kappa_score
 
 from cmokit.cli import main
+from cmokit.package.model import Review
 
 NOW = "1764133200"  # 2025-11-26T05:00:00Z
 STAMP = "2025-11-26T05:00:00Z"
@@ -173,7 +174,7 @@ def test_compare_decide_reconcile_validate(review_copy, folder_state, monkeypatc
     files = [e for e in log if e["field"] == "(file)"]
     assert [(e["entry"], e["table"], e["key"], e["decided_by"]) for e in files] == [
         (str(n), t, f"{t}.csv", "cmokit reconcile") for n, t in
-        enumerate(("studies", "cmo", "measures", "resource_inputs", "appraisal"), start=6)]
+        enumerate([r.name for r in Review.open(review_copy).data_resources if r.name != "decisions"], start=6)]
     for e in files:
         assert e["value"] == hashlib.sha256((out / e["key"]).read_bytes()).hexdigest()
 

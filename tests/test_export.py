@@ -130,14 +130,15 @@ def test_formula_like_cells_are_written_as_they_are_and_noted(review_copy, tmp_p
 
 def test_a_table_too_big_for_excel_is_refused_and_nothing_written(review, tmp_path, monkeypatch):
     """The docs' claim: a table over Excel's row limit is refused with exit 2, nothing written (the limit is
-    lowered here so that the bundled review's codebook, 189 rows, exceeds it)."""
+    lowered here so that the bundled review's measures, 65 rows, the first sheet in package order over it, exceed
+    it)."""
     import cmokit.presentation.workbook as workbook
 
     monkeypatch.setattr(workbook, "MAX_ROWS", 60)
     out = tmp_path / "x"
     res = CliRunner().invoke(main, ["export", "-o", str(out), "-f", "xlsx", "--review", str(review)])
     assert res.exit_code == 2
-    assert res.stderr == ("Error: codebook: 189 rows do not fit in an Excel sheet (59 at most). Export it as Parquet "
+    assert res.stderr == ("Error: measures: 65 rows do not fit in an Excel sheet (59 at most). Export it as Parquet "
                           "or CSV instead (--format parquet).\n")
     assert not out.exists() or list(out.iterdir()) == []
 

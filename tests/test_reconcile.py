@@ -12,6 +12,7 @@ from _dual import consensus, fill, submit
 from click.testing import CliRunner
 
 from cmokit.cli import main
+from cmokit.package.model import Review
 from cmokit.validation.validate import validate_review
 
 C1 = ("studies", "letourneau-2011", "provider")
@@ -248,16 +249,19 @@ def test_out_folder_and_changed_decision_appends(setup):
     res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review),
                                     "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert sorted(os.listdir(out)) == ["appraisal.csv", "cmo.csv", "decisions.csv", "measures.csv",
-                                       "resource_inputs.csv", "studies.csv"]
+    assert sorted(os.listdir(out)) == sorted(f"{r.name}.csv" for r in Review.open(review).data_resources)
     fill(path, {C2: ("a", "", "carol", "changed my mind")})
     res = CliRunner().invoke(main, ["reconcile", "alice", "bob", "--decisions", str(path), "-C", str(review),
                                     "-o", str(out)])
     assert res.exit_code == 0, res.output
-    log = [e for e in csv.DictReader(open(out / "decisions.csv")) if e["field"] != "(file)"]
+    entries = list(csv.DictReader(open(out / "decisions.csv")))
+    tables = [r.name for r in Review.open(review).data_resources if r.name != "decisions"]
+    assert [e["key"] for e in entries if e["field"] == "(file)"][:len(tables)] == [f"{t}.csv" for t in tables]
+    log = [e for e in entries if e["field"] != "(file)"]
+    # between the two runs' decisions: one file record per table the first run wrote
     assert [(e["entry"], e["field"], e["decision"], e["value"]) for e in log] == [
         ("1", "provider", "a", "volunteering peers"), ("2", "ss_effect", "b", "improved"),
-        ("8", "ss_effect", "a", "worse")]  # entries 3-7 record the five tables the first run wrote
+        (str(3 + len(tables)), "ss_effect", "a", "worse")]
 
 
 def test_reviewer_folder_is_never_an_output(setup, folder_state):

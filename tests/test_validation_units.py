@@ -32,7 +32,8 @@ GOOD = {"id": "1", "x": "1", "day": "2010-05-05", "flag": "yes", "code": "a", "c
 
 
 def resource(schema: dict = SCHEMA, name: str = "t") -> Resource:
-    return Resource.from_schema(name, schema, path=Path(f"{name}.csv"), rel_path=f"{name}.csv")
+    """A resource of a cmokit review (its conventions apply: blank = not yet extracted, the codebook checks)."""
+    return Resource.from_schema(name, schema, path=Path(f"{name}.csv"), rel_path=f"{name}.csv", conventions=True)
 
 
 def table(rows: list[dict[str, str]], res: Resource | None = None):
@@ -76,7 +77,7 @@ def test_messages_and_lines_of_a_table():
     assert found == [("constraint.maximum", 3, "x", "3"), ("constraint.unique", 4, "u", "k1")]
     msgs = {p.rule: p.message for p in check_cells(t)}
     assert msgs["constraint.maximum"] == "'3' is too large: the value must be at most 2.5."
-    assert msgs["constraint.unique"] == "'k1' must be unique in u, but line 2 has it too. Correct one of them."
+    assert msgs["constraint.unique"] == "'k1' must be unique in u, but line 2 has the same value. Correct one of them."
     assert check_cells(table([GOOD])) == []
 
 
@@ -188,6 +189,7 @@ def test_broken_validator_code_is_fatal(mini):
 def test_the_codebook_matches_the_schemas(mini):
     codebook = {"fields": [{"name": n, "type": "string"} for n in ("table", "field", "code", "label")]}
     (mini / "datapackage.json").write_text(json.dumps({**json.loads((mini / "datapackage.json").read_text()),
+                                                       "cmokit": {},  # the codebook is a cmokit convention
                                                        "resources": [*json.loads((mini / "datapackage.json")
                                                                                  .read_text())["resources"],
                                                                      {"name": "codebook", "path": "codebook.csv",
@@ -232,20 +234,22 @@ def test_the_context_helpers():
     assert out["a"].to_list() == [False, True, True, False, True]
     assert out["sa"].to_list() == [False, True, False, False, True]  # an empty cell is work to do, not absent
     assert out["i"].to_list() == [True, False, True, False, None]
-    assert out["si"].to_list() == out["i"].to_list()  # the included code defaults to "included"
+    assert out["si"].to_list() == [True] * 5  # no included code configured: every study counts as included
     assert out["n"].to_list() == [1.5, None, None, 2.0, None] and out["c"].to_list() == df["s"].to_list()
     row = _Row({"a": None, "b": 1})
     assert "{a}|{b}|{c}".format_map(row) == "|1|"
 
 
 def test_patterns_polars_cannot_compile_fall_back_to_python():
-    """A look-around (unsupported by polars) is matched with Python's re; an invalid pattern checks nothing."""
+    """A look-around (unsupported by polars) is matched with Python's re; an invalid pattern is refused with the
+    schema."""
     look = {"fields": [{"name": "w", "type": "string", "constraints": {"pattern": "(?=.*[0-9])[a-z0-9]+"}}]}
     assert [p.rule for p in check_value(resource(look), "w", "abc1")] == []
     assert [(p.rule, p.value) for p in check_value(resource(look), "w", "abc")] == [("constraint.pattern", "abc")]
     assert [p.rule for p in check_value(resource(look), "w", "x1!")] == ["constraint.pattern"]  # a full match
     broken = {"fields": [{"name": "w", "type": "string", "constraints": {"pattern": "(["}}]}
-    assert check_value(resource(broken), "w", "anything") == []
+    with pytest.raises(Exception, match="is not a regular expression"):  # refused with the schema (schema.invalid)
+        resource(broken)
 
 
 MORE = '''
