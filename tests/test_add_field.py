@@ -188,11 +188,11 @@ def test_a_failure_before_the_renames_changes_nothing(review, monkeypatch, folde
     before = folder_state(review)
     real, calls = fileset._stage, {"n": 0}
 
-    def stage(target, data):
+    def stage(target, data, token):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(28, "No space left on device")
-        return real(target, data)
+        return real(target, data, token)
 
     monkeypatch.setattr(fileset, "_stage", stage)
     res = cli(review, "add-field", "studies", "setting", "--type", "string", "--codes", "a,b", "--fill", "NR")
@@ -229,7 +229,7 @@ def test_an_interrupted_change_is_completed_by_the_next_one(review, monkeypatch)
     assert not (review / JOURNAL).exists()
     for p in (review / "extract/consensus/studies.csv", review / "extract/reviewers/alice/studies.csv"):
         assert p.read_text(encoding="utf-8").split("\n")[0].endswith(",setting")
-    assert not list(review.rglob(".cmokit-set.*"))
+    assert not list(review.rglob(".*.cmokit-*.tmp"))
     assert validate_review(review).valid
 
 

@@ -1,26 +1,16 @@
-"""Several files changed as one: reconcile's lock, its journal of renames, and recovery from a killed run.
+"""Reconcile's lock, its journal of renames, and recovery from a killed run.
 
 Writing the consensus changes several files (the tables and the audit log); a run killed half-way must not leave
-some new and some old. :func:`switch` therefore:
-
-1. stages every new file beside its target (``.<name>.cmokit-<pid>-<random>.tmp``, written and fsync'ed);
-2. writes the journal (``.cmokit-reconcile.journal``: the list of temp -> target renames), atomically: from this
-   moment the change is decided;
-3. renames each staged file over its target, then syncs the folders and removes the journal.
-
-:func:`recover`, run under the lock before anything else, finishes what a dead run decided (a journal is left:
-its remaining renames are done) or rolls back what it had not (no journal: its staged files are deleted). Either
-way every file is all old or all new. The lock (``.cmokit-reconcile.lock``, created exclusively) names the PID, its
-start time and the host; a lock whose process is gone (or is another process by now) is stale and is taken over
-with a warning.
-
-os.replace of one file is atomic on POSIX; nothing offers that for several files, hence the journal, written by
-hand here (no library in the environment does this).
+some new and some old. :func:`switch` writes them as one set with the journal of :mod:`cmokit.core.fileset`
+(``.cmokit-reconcile.journal``). :func:`recover`, run under the lock before anything else, finishes what a dead run
+decided (a journal is left: its remaining renames are done) or rolls back what it had not (no journal: its staged
+files are deleted). Either way every file is all old or all new. The lock (``.cmokit-reconcile.lock``, created
+exclusively) names the PID, its start time and the host; a lock whose process is gone (or is another process by
+now) is stale and is taken over with a warning.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -29,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cmokit.core import fileset
 from cmokit.core.errors import CmokitError
 from cmokit.core.process import host, pid_alive, process_start
 
@@ -36,7 +27,6 @@ LOCK_NAME = ".cmokit-reconcile.lock"
 JOURNAL_NAME = ".cmokit-reconcile.journal"
 # Test-only hook: SIGKILL this process at the N-th step of the write phase (tests/test_crash_safety.py).
 KILL_ENV = "CMOKIT_TEST_KILL_AT"
-_STAGED = re.compile(r"\.(?P<name>.+)\.cmokit-(?P<pid>[0-9]+)-[0-9a-f]+\.tmp")
 _LOCK_RE = re.compile(r"pid (?P<pid>[0-9]+)(?: start (?P<start>\S+))?(?: host (?P<host>\S+))?(?: at (?P<at>\S+))?")
 _steps = 0
 
@@ -102,70 +92,9 @@ class Lock:
         self.path.unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _mode(target: Path) -> int:
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _write_synced(path: Path, data: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(path, mode)
-
-
 def switch(files: dict[Path, bytes], journal_dir: Path) -> None:
     """Replace every target in ``files`` with its new bytes, all or none (see the module docstring)."""
-    if not files:
-        return
-    token = f"cmokit-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, data in files.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.parent / f".{target.name}.{token}.tmp"
-            _write_synced(tmp, data, _mode(target))
-            staged.append((tmp, target))
-            checkpoint()
-        journal = journal_dir / JOURNAL_NAME
-        plan = {"pid": os.getpid(), "renames": [[os.path.relpath(t, journal_dir), os.path.relpath(d, journal_dir)]
-                                                for t, d in staged]}
-        tmp_journal = journal_dir / f".{JOURNAL_NAME}.{token}.tmp"
-        _write_synced(tmp_journal, json.dumps(plan, indent=1).encode(), 0o644)
-        os.replace(tmp_journal, journal)  # the commit point
-        _fsync_dir(journal_dir)
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    checkpoint()
-    for tmp, target in staged:
-        os.replace(tmp, target)
-        checkpoint()
-    for folder in {t.parent for _, t in staged}:
-        _fsync_dir(folder)
-    journal.unlink()
-    _fsync_dir(journal_dir)
-    checkpoint()
+    fileset.commit(files, journal_dir / JOURNAL_NAME, step=checkpoint)
 
 
 def recover(journal_dir: Path, folders: set[Path], names: set[str]) -> list[str]:
@@ -176,38 +105,17 @@ def recover(journal_dir: Path, folders: set[Path], names: set[str]) -> list[str]
     """
     notes: list[str] = []
     journal = journal_dir / JOURNAL_NAME
-    if journal.exists():
-        try:
-            plan = json.loads(journal.read_text(encoding="utf-8"))
-            renames = [(journal_dir / t, journal_dir / d) for t, d in plan["renames"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CmokitError(f"{journal}: the journal of an interrupted reconcile cannot be read ({exc}). Check "
-                              "the consensus files with `cmokit validate` and git, then delete the journal.",
-                              rule="reconcile.journal", path=str(journal)) from None
-        done = 0
-        for tmp, target in renames:
-            if tmp.exists():
-                os.replace(tmp, target)
-                done += 1
-        for folder in {t.parent for _, t in renames}:
-            _fsync_dir(folder)
-        journal.unlink()
-        _fsync_dir(journal_dir)
-        notes.append(f"finished the reconcile that pid {plan.get('pid')} had decided before it was interrupted: "
-                     f"{done} of {len(renames)} file(s) were still to be switched.")
-    removed = []
-    for folder in folders | {journal_dir}:
-        try:
-            entries = list(folder.iterdir())
-        except OSError:
-            continue
-        for p in entries:
-            m = _STAGED.fullmatch(p.name)
-            old_style = p.name.startswith(".") and p.name.endswith(".tmp") and any(
-                p.name.startswith(f".{n}.") for n in names | {JOURNAL_NAME})
-            if (m and not pid_alive(int(m["pid"]))) or (old_style and not m):
-                p.unlink(missing_ok=True)
-                removed.append(p.name)
+    try:
+        finished = fileset.finish(journal)
+    except fileset.JournalError as exc:
+        raise CmokitError(f"{journal}: the journal of an interrupted reconcile cannot be read ({exc}). Check "
+                          "the consensus files with `cmokit validate` and git, then delete the journal.",
+                          rule="reconcile.journal", path=str(journal)) from None
+    if finished is not None:
+        pid, done, listed = finished
+        notes.append(f"finished the reconcile that pid {pid} had decided before it was interrupted: "
+                     f"{done} of {listed} file(s) were still to be switched.")
+    removed = fileset.sweep(folders | {journal_dir}, names | {JOURNAL_NAME})
     if removed:
         notes.append(f"removed {len(removed)} temporary file(s) left by an interrupted run: "
                      f"{', '.join(sorted(removed))}.")

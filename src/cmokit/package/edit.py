@@ -66,9 +66,16 @@ def _commit(review: Review, files: dict[Path, bytes]) -> None:
 
 def _recovered(review: Review) -> Review:
     """The review after finishing a change a dead run left half done (its journal), re-read if anything moved."""
-    from cmokit.core.fileset import recover
+    from cmokit.core.fileset import JournalError, finish
 
-    return Review.open(review.root) if recover(review.root / JOURNAL) else review
+    journal = review.root / JOURNAL
+    try:
+        finished = finish(journal)
+    except JournalError as exc:
+        raise _error(f"{JOURNAL}: the journal of an interrupted add-field or add-code cannot be read ({exc}). Check "
+                     "the schema, codebook and CSV headers with `cmokit validate` and git, then delete the journal.",
+                     "edit.interrupted", str(journal)) from None
+    return Review.open(review.root) if finished else review
 
 
 def _editable(review: Review, table: str) -> Resource:
