@@ -300,3 +300,32 @@ def test_the_validators_are_recorded_as_sources(built):
     assert [r[0] for r in rows] == [p.relative_to(review).as_posix() for p in files] and len(rows) >= 4
     for (_, _, sha, size), p in zip(rows, files, strict=True):
         assert (sha, size) == (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size)
+
+
+@pytest.mark.parametrize("dialect, encoding, note", [
+    ({"delimiter": ";"}, None, "appraised"),  # no cell holds a comma: DuckDB's comma reader saw one column
+    ({}, "windows-1252", "AppraisÃ©e"),  # its Windows-1252 bytes are also valid UTF-8 (as 'Appraisée')
+])
+def test_a_declared_dialect_and_encoding_are_read_as_validate_reads_them(review_copy, dialect, encoding, note):
+    """validate and build agree on a resource that declares its CSV dialect or its encoding (issue 10, point 1)."""
+    import json
+
+    path = review_copy / "extract/consensus/appraisal.csv"
+    header, rows = read_csv(path)
+    rows = [{k: v.replace(",", " ") for k, v in row.items()} for row in rows]
+    rows[0]["notes"] = note
+    with open(path, "w", encoding=encoding or "utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, delimiter=dialect.get("delimiter", ","), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    descriptor = json.loads((review_copy / "datapackage.json").read_text(encoding="utf-8"))
+    (res,) = [r for r in descriptor["resources"] if r["name"] == "appraisal"]
+    res.update({"dialect": dialect} if dialect else {}, **({"encoding": encoding} if encoding else {}))
+    (review_copy / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "-C", str(review_copy)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(review_copy / DEFAULT_DB), read_only=True) as con:
+        got = con.execute("SELECT study_id, appraiser, notes FROM appraisal ORDER BY study_id, appraiser").fetchall()
+    assert got == sorted((r["study_id"], r["appraiser"], None if r["notes"] in ("", "NR", "NA") else r["notes"])
+                         for r in rows)
+    assert note in [n for _, _, n in got]

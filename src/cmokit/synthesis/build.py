@@ -38,6 +38,7 @@ from cmokit import __version__
 from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import Problem, Report
 from cmokit.core.process import pid_alive
+from cmokit.package.dialect import Dialect
 from cmokit.package.model import Resource, Review
 from cmokit.synthesis.database import (
     METADATA_TABLE,
@@ -315,11 +316,14 @@ def _create(con, review: Review, r: Resource, *, constraints: bool) -> None:
 def _raw_table(con, r: Resource, raw: str) -> set[str]:
     """Load a resource's CSV as text into the temporary table ``raw``; return its column names.
 
-    DuckDB's ``read_csv`` first (the fast path); when it refuses the file, the frame of the package's reader (see
-    the module docstring). Empty cells are NULL either way.
+    DuckDB's ``read_csv`` first (the fast path, for a plain UTF-8 comma-separated file); when it refuses the file,
+    or the resource declares another dialect or encoding, the frame of the package's reader (see the module
+    docstring). Empty cells are NULL either way.
     """
     _regular(r.path, r.rel_path)
     try:
+        if r.dialect != Dialect(encoding=r.dialect.encoding) or not r.dialect.utf8:
+            raise ValueError("a declared dialect or encoding: only the package's reader reads it exactly")
         cols: dict[str, str] = {}
         for i, h in enumerate(_header(r.path)):
             cols[h if h not in cols else f"{h}__{i}"] = "VARCHAR"
