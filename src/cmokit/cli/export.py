@@ -54,6 +54,9 @@ def command(directory: Path | None, output: Path | None, fmt: str, review: Path 
     target = output or directory
     if target is None:
         raise CmokitError("give the folder to write into: cmokit export -o DIR [-f parquet|csv|xlsx].", rule="usage")
+    if target.exists() and not target.is_dir():
+        raise CmokitError(f"{target}: is a file; export writes a folder of files (or, with -f xlsx, a workbook inside "
+                          "a folder). Give a folder: cmokit export -o DIR.", rule="usage", path=str(target))
     rv = open_review(review)
     db_path = ensure_database(rv, db, notify=lambda m: click.echo(m, err=True),
                               trusted=not untrusted)

@@ -63,10 +63,30 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except OSError as exc:
+            click.echo(f"Error: {_os_error_message(exc)}", err=True)
+            sys.exit(2)
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
             _internal(exc)
 
     return wrapper
+
+
+def _os_error_message(exc: OSError) -> str:
+    """A file-system refusal (mostly a bad -o/--output path) as one line: the path, what is wrong, what to do."""
+    path = exc.filename2 if exc.filename2 is not None else exc.filename
+    where = f"{path}: " if path is not None else ""
+    if isinstance(exc, IsADirectoryError):
+        what = "is a folder where a file is needed: give a file name (e.g. one inside that folder)"
+    elif isinstance(exc, NotADirectoryError | FileExistsError):
+        what = "is a file where a folder is needed: give a folder, or a path that does not exist yet"
+    elif isinstance(exc, FileNotFoundError):
+        what = "does not exist and cannot be created: give a path inside a folder that exists"
+    elif isinstance(exc, PermissionError):
+        what = "permission denied: give a path you can read and write"
+    else:
+        what = f"{exc.strerror or exc}: check the path and the disk"
+    return f"{where}{what}. [file.io]"
 
 
 def _internal(exc: BaseException) -> None:
