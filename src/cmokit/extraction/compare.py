@@ -38,7 +38,7 @@ from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import ERROR, Problem
 from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
 from cmokit.extraction.matching import MatchRule, match_rows, match_rule
-from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
+from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text, typed
 from cmokit.extraction.results import ROW_FIELD, Comparison, Conflicts, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
 from cmokit.package.reader import shown_path
@@ -192,8 +192,12 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
             filled_same = same.filter(~pl.col("x").str.contains(r"^\s*$")).height
             ox, cx = field_exprs(f, "x", missing)
             oy, cy = field_exprs(f, "y", missing)
-            diff = pair.filter(pl.col("x") != pl.col("y")).select(
-                "_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+            diff = pair.filter(pl.col("x") != pl.col("y"))
+            if typed(f) or f.multiple:
+                diff = diff.select("_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+            else:  # the output form is the comparison form: normalise once
+                diff = diff.select("_r", ox.alias("ox"), oy.alias("oy")).with_columns(
+                    pl.col("ox").alias("cx"), pl.col("oy").alias("cy"))
             both = (pl.col("cx") != "") & (pl.col("cy") != "")
             n_d, agree_d = diff.select(both.sum().alias("n"),
                                        (both & (pl.col("cx") == pl.col("cy"))).sum().alias("agree")).row(0)

@@ -44,7 +44,7 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
     import polars as pl
 
     base = pl.col(src).str.strip_chars()
-    base = pl.when(base.str.contains(r"[^\x00-\x7F]")).then(base.str.normalize("NFC")).otherwise(base)
+    base = pl.when(base.str.len_bytes() != base.str.len_chars()).then(base.str.normalize("NFC")).otherwise(base)
     cmap = code_map(f, missing) if field_kind(f) == "coded" else {}
     if f.multiple:
         elem = pl.element().str.strip_chars()
