@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cmokit.core.errors import CmokitError
-from cmokit.extraction.normalise import field_kind
+from cmokit.extraction.normalise import field_kind, plain_text
 from cmokit.extraction.results import TablePair
 from cmokit.package.model import Resource
 
@@ -113,7 +113,8 @@ def _content_hash(tp: TablePair, side: str, keys: pl.DataFrame) -> pl.DataFrame:
 
     df = tp.a if side == "a" else tp.b
     cmpcols = ["~" + c for c in tp.compared]
-    h = df.select(pl.struct(cmpcols).hash().alias("_h")) if cmpcols else \
+    # a hash of the columns' hashes: as exact as a hash of the values (equal rows, equal hashes), faster
+    h = df.select(pl.struct([pl.col(c).hash(seed=0) for c in cmpcols]).hash().alias("_h")) if cmpcols else \
         pl.DataFrame({"_h": pl.repeat(0, df.height, dtype=pl.UInt64, eager=True)})
     return keys.with_columns(h.get_column("_h").gather(keys.get_column("_i")))
 
@@ -126,7 +127,7 @@ def _tokens(values: pl.Expr, multi: bool) -> pl.Expr:
     return parts.list.eval(pl.element().hash(seed=0)).list.unique()
 
 
-def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.DataFrame:
+def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.LazyFrame:
     """The compared columns of the given rows as the matching compares them (free text trimmed and in NFC)."""
     import polars as pl
 
@@ -139,21 +140,22 @@ def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.DataFrame:
             v = v.str.strip_chars()
             v = pl.when(v.str.len_bytes() != v.str.len_chars()).then(v.str.normalize("NFC")).otherwise(v)
         exprs.append(v.alias(c))
-    return values.select(exprs) if exprs else values
+    return values.lazy().select(exprs) if exprs else values.lazy()
 
 
-def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str]) -> pl.DataFrame:
+def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str]) -> pl.LazyFrame:
     """Per given row and compared field: the value's hash (``=``), filled or not (``?``), and for a field compared
     by set, its set of codes or words as hashes (``~``) and the set's size (``#``)."""
     import polars as pl
 
     vals = _normalised(tp, side, rows)
     multi = {c: tp.resource.field(c).multiple for c in sets}
-    return vals.lazy().select(
+    plain = [c for c in sets if plain_text(tp.resource.field(c))]  # kept for compare's conflicts (``n:``)
+    return vals.select([pl.col(c).alias("n:" + c) for c in plain] +
         [_tokens(pl.col(c), multi[c]).alias("~" + c) for c in sets]
         + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
         + [(pl.col(c) != "").alias("?" + c) for c in tp.compared]).with_columns(
-        [pl.col("~" + c).list.len().cast(pl.Int64).alias("#" + c) for c in sets]).collect()
+        [pl.col("~" + c).list.len().cast(pl.Int64).alias("#" + c) for c in sets])
 
 
 def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.Series:
@@ -169,13 +171,19 @@ def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.
     import polars as pl
 
     sets = [c for c in tp.compared if tp.resource.field(c).multiple or field_kind(tp.resource.field(c)) == "text"]
-    pos, side = [], {}
+    pos, lazy, rows_of = [], [], {}
     for s, col in (("a", "_i"), ("b", "_ib")):
         rows = cand.select(pl.col(col).alias("_r")).unique("_r", maintain_order=True).with_row_index("_p")
-        side[s] = _side(tp, s, rows.get_column("_r"), sets)
+        lazy.append(_side(tp, s, rows.get_column("_r"), sets))
+        rows_of[s] = rows
         pos.append(cand.select(pl.col(col).alias("_r")).join(rows, on="_r", how="left", maintain_order="left")
                    .get_column("_p").alias("_p" + s))
     pairs = pl.DataFrame(pos)
+    side = dict(zip("ab", pl.collect_all(lazy), strict=True))  # both sides at once: both cores busy
+    for s, df in side.items():  # compare lists the conflicts of these rows' free text: normalised once, here
+        norm = df.select(pl.col("^n:.*$"))
+        side[s] = df.drop(norm.columns)
+        tp.normalised[s] = (rows_of[s], norm)
 
     def a(k: str) -> pl.Expr:
         return pl.lit(side["a"].get_column(k)).gather(pl.col("_pa"))

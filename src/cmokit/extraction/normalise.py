@@ -65,6 +65,11 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
     return base, base
 
 
+def plain_text(f: Field) -> bool:
+    """True for a free-text field compared by its normalised text (its output form is its comparison form)."""
+    return field_kind(f) == "text" and not f.multiple and not typed(f)
+
+
 def typed(f: Field) -> bool:
     """True for a field whose text is not its logical value (compared by value, not by text)."""
     return f.type not in ("string", "any") or f.format == "uuid"
