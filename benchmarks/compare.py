@@ -104,11 +104,15 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="cmokit-compare-"))
     t0 = time.perf_counter()
     make_review(work, studies=args.studies, seed=args.seed, errors=0)
+    from cmokit.package.model import Review
+    from cmokit.package.submission import extraction_resources
+
+    tables = {r.name for r in extraction_resources(Review.open(work))}  # not prisma, decisions
     for who in ("a", "b"):
         dest = work / "extract" / "reviewers" / who
         dest.mkdir(parents=True, exist_ok=True)
         for f in (work / "extract" / "consensus").glob("*.csv"):
-            if f.stem != "decisions":
+            if f.stem in tables:
                 shutil.copy2(f, dest / f.name)
     changes = ({"cmo rows reworded": worst(work / "extract" / "reviewers" / "b")} if args.worst else
                perturb(work / "extract" / "reviewers" / "b", args.seed))

@@ -38,7 +38,7 @@ from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import ERROR, Problem
 from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
 from cmokit.extraction.matching import MatchRule, match_rows, match_rule
-from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text
+from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text, plain_text
 from cmokit.extraction.results import ROW_FIELD, Comparison, Conflicts, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
 from cmokit.package.reader import shown_path
@@ -168,6 +168,21 @@ def _row_json(df: pl.DataFrame, idx: list[int], fields: list[str]) -> list[str]:
     return [json.dumps({f: by[i][f] for f in fields if by[i][f] != ""}, ensure_ascii=False) for i in idx]
 
 
+def _normalised_text(tp: TablePair, c: str, cached: dict[str, pl.Series], r: pl.Series
+                     ) -> tuple[pl.Series, pl.Series] | None:
+    """The normalised values of free-text field ``c`` of the pairs ``r`` (A's, B's), as the matching normalised
+    them (``tp.normalised``; ``cached``: each pair's row position there), or None when it did not hold them all."""
+    if not cached or "n:" + c not in tp.normalised["a"][1].columns:
+        return None
+    out = []
+    for s in ("a", "b"):
+        pos = cached[s].gather(r)
+        if pos.null_count():
+            return None
+        out.append(tp.normalised[s][1].get_column("n:" + c).gather(pos))
+    return out[0], out[1]
+
+
 def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
     """Per compared field: statistics and conflicts of the aligned pairs, one column at a time (so that memory holds
     one column of each side beside the tables, not a join of every column)."""
@@ -179,6 +194,8 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
                           "_nb": tp.b.get_column("_nb").gather(ib), "_key": tp.pairs.get_column("_key")}
                          ).with_row_index("_r")
     missing = list(tp.resource.missing_values)
+    cached = {s: ids.to_frame("_r").join(tp.normalised[s][0], on="_r", how="left", maintain_order="left")
+              .get_column("_p") for s, ids in (("a", ia), ("b", ib))} if set(tp.normalised) == {"a", "b"} else {}
     frames = []
     for idx, c in enumerate(tp.compared):
         f = tp.resource.field(c)
@@ -192,8 +209,16 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
             filled_same = same.filter(~pl.col("x").str.contains(r"^\s*$")).height
             ox, cx = field_exprs(f, "x", missing)
             oy, cy = field_exprs(f, "y", missing)
-            diff = pair.filter(pl.col("x") != pl.col("y")).select(
-                "_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+            diff = pair.filter(pl.col("x") != pl.col("y"))
+            done = _normalised_text(tp, c, cached, diff.get_column("_r")) if plain_text(f) else None
+            if done is not None:  # normalised by the matching already
+                diff = diff.select("_r").with_columns(done[0].alias("ox"), done[1].alias("oy"))
+            elif plain_text(f):
+                diff = diff.select("_r", ox.alias("ox"), oy.alias("oy"))
+            else:
+                diff = diff.select("_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+            if plain_text(f):  # the output form is the comparison form
+                diff = diff.with_columns(pl.col("ox").alias("cx"), pl.col("oy").alias("cy"))
             both = (pl.col("cx") != "") & (pl.col("cy") != "")
             n_d, agree_d = diff.select(both.sum().alias("n"),
                                        (both & (pl.col("cx") == pl.col("cy"))).sum().alias("agree")).row(0)
@@ -220,6 +245,7 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
             frames.append(conf.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64),
                                       pl.lit(idx, pl.Int32).alias("_f"), pl.lit(c).alias("field"), "value_a",
                                       "value_b"))
+    tp.normalised = {}
     # unmatched rows: one (row) conflict each
     rows_in_order = [order.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64), "_g",
                                   pl.col("_na").cast(pl.Int64), pl.col("_nb").cast(pl.Int64), "_key")]

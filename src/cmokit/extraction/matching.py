@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cmokit.core.errors import CmokitError
-from cmokit.extraction.normalise import field_kind
+from cmokit.extraction.normalise import field_kind, plain_text
 from cmokit.extraction.results import TablePair
 from cmokit.package.model import Resource
 
@@ -113,7 +113,8 @@ def _content_hash(tp: TablePair, side: str, keys: pl.DataFrame) -> pl.DataFrame:
 
     df = tp.a if side == "a" else tp.b
     cmpcols = ["~" + c for c in tp.compared]
-    h = df.select(pl.struct(cmpcols).hash().alias("_h")) if cmpcols else \
+    # a hash of the columns' hashes: as exact as a hash of the values (equal rows, equal hashes), faster
+    h = df.select(pl.struct([pl.col(c).hash(seed=0) for c in cmpcols]).hash().alias("_h")) if cmpcols else \
         pl.DataFrame({"_h": pl.repeat(0, df.height, dtype=pl.UInt64, eager=True)})
     return keys.with_columns(h.get_column("_h").gather(keys.get_column("_i")))
 
@@ -126,7 +127,7 @@ def _tokens(values: pl.Expr, multi: bool) -> pl.Expr:
     return parts.list.eval(pl.element().hash(seed=0)).list.unique()
 
 
-def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.DataFrame:
+def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.LazyFrame:
     """The compared columns of the given rows as the matching compares them (free text trimmed and in NFC)."""
     import polars as pl
 
@@ -137,47 +138,59 @@ def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.DataFrame:
         v = pl.col(c)
         if field_kind(tp.resource.field(c)) == "text":
             v = v.str.strip_chars()
-            v = pl.when(v.str.contains(r"[^\x00-\x7F]")).then(v.str.normalize("NFC")).otherwise(v)
+            v = pl.when(v.str.len_bytes() != v.str.len_chars()).then(v.str.normalize("NFC")).otherwise(v)
         exprs.append(v.alias(c))
-    return values.select(exprs) if exprs else values
+    return values.lazy().select(exprs) if exprs else values.lazy()
 
 
-def similarities(tp: TablePair, cand: pl.DataFrame) -> pl.Series:
-    """The similarity (module docstring) of each candidate pair (``cand``: ``_i`` of A, ``_ib`` of B, group ``_g``).
+def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str]) -> pl.LazyFrame:
+    """Per given row and compared field: the value's hash (``=``), filled or not (``?``), and for a field compared
+    by set, its set of codes or words as hashes (``~``) and the set's size (``#``)."""
+    import polars as pl
 
-    Vectorised: each row's values are normalised and cut into codes or words once; the words two rows share are
-    counted by a join on (group, word) of the exploded sets, every field in parallel; |A ∪ B| = |A| + |B| - |A ∩ B|.
-    Values and words are compared by a 64-bit hash, so that the pairs carry numbers, not text: a collision (about
-    one in 10^19 per comparison) could only raise a similarity; the equality of values that compare reports is
-    checked on the values themselves.
+    vals = _normalised(tp, side, rows)
+    multi = {c: tp.resource.field(c).multiple for c in sets}
+    plain = [c for c in sets if plain_text(tp.resource.field(c))]  # kept for compare's conflicts (``n:``)
+    return vals.select([pl.col(c).alias("n:" + c) for c in plain] +
+        [_tokens(pl.col(c), multi[c]).alias("~" + c) for c in sets]
+        + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
+        + [(pl.col(c) != "").alias("?" + c) for c in tp.compared]).with_columns(
+        [pl.col("~" + c).list.len().cast(pl.Int64).alias("#" + c) for c in sets])
+
+
+def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.Series:
+    """The similarity (module docstring) of each candidate pair (``cand``: ``_i`` of A, ``_ib`` of B).
+
+    Vectorised: each row's values are normalised and cut into codes or words once (as 64-bit hashes); the words
+    two rows share are counted by a set intersection of the two rows' hash lists, every field in parallel, in
+    chunks of ``chunk`` pairs (so that memory holds one chunk's lists); |A ∪ B| = |A| + |B| - |A ∩ B|. Values
+    and words are compared by their hash, so that the pairs carry numbers, not text: a collision (about one in
+    10^19 per comparison) could only raise a similarity; the equality of values that compare reports is checked
+    on the values themselves.
     """
     import polars as pl
 
-    cand = cand.with_columns(pl.col("_g").rank("dense").cast(pl.UInt32).alias("_gid"))
-    sides = {}
-    for side, col in (("a", "_i"), ("b", "_ib")):
-        rows = cand.select(pl.col(col).alias("_r"), "_gid").unique("_r", maintain_order=True)
-        sides[side] = pl.concat([rows, _normalised(tp, side, rows.get_column("_r"))], how="horizontal")
     sets = [c for c in tp.compared if tp.resource.field(c).multiple or field_kind(tp.resource.field(c)) == "text"]
-    for side in ("a", "b"):  # per row and field: the value's hash, filled or not, its set (and the set's size)
-        sides[side] = sides[side].lazy().with_columns(
-            [_tokens(pl.col(c), tp.resource.field(c).multiple).alias("~" + c) for c in sets]
-            + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
-            + [(pl.col(c) != "").alias("?" + c) for c in tp.compared]).with_columns(
-            [pl.col("~" + c).list.len().alias("#" + c) for c in sets]).drop(tp.compared).collect()
-    lazy = []
-    for c in sets:
-        la = sides["a"].lazy().select(pl.col("_r").alias("_i"), "_gid", pl.col("~" + c).alias("_h")).explode("_h")
-        lb = sides["b"].lazy().select(pl.col("_r").alias("_ib"), "_gid", pl.col("~" + c).alias("_h")).explode("_h")
-        lazy.append(la.drop_nulls("_h").join(lb.drop_nulls("_h"), on=["_gid", "_h"]).group_by("_i", "_ib")
-                    .agg(pl.len().cast(pl.Int64).alias("&" + c)))
-    shared = pl.collect_all(lazy) if lazy else []
-    keep = ["_r", *(k + c for c in tp.compared for k in "=?"), *("#" + c for c in sets)]
-    j = cand.select("_i", "_ib").join(sides["a"].select(keep).rename({"_r": "_i"}), on="_i", how="left").join(
-        sides["b"].select(keep).rename({"_r": "_ib"}), on="_ib", how="left", suffix="_b")
-    del sides
-    for counts in shared:
-        j = j.join(counts, on=["_i", "_ib"], how="left")
+    pos, lazy, rows_of = [], [], {}
+    for s, col in (("a", "_i"), ("b", "_ib")):
+        rows = cand.select(pl.col(col).alias("_r")).unique("_r", maintain_order=True).with_row_index("_p")
+        lazy.append(_side(tp, s, rows.get_column("_r"), sets))
+        rows_of[s] = rows
+        pos.append(cand.select(pl.col(col).alias("_r")).join(rows, on="_r", how="left", maintain_order="left")
+                   .get_column("_p").alias("_p" + s))
+    pairs = pl.DataFrame(pos)
+    side = dict(zip("ab", pl.collect_all(lazy), strict=True))  # both sides at once: both cores busy
+    for s, df in side.items():  # compare lists the conflicts of these rows' free text: normalised once, here
+        norm = df.select(pl.col("^n:.*$"))
+        side[s] = df.drop(norm.columns)
+        tp.normalised[s] = (rows_of[s], norm)
+
+    def a(k: str) -> pl.Expr:
+        return pl.lit(side["a"].get_column(k)).gather(pl.col("_pa"))
+
+    def b(k: str) -> pl.Expr:
+        return pl.lit(side["b"].get_column(k)).gather(pl.col("_pb"))
+
     total, used = pl.lit(0.0), pl.lit(0)
     for c in tp.compared:
         fx, fy = pl.col("?" + c), pl.col("?" + c + "_b")
@@ -190,9 +203,15 @@ def similarities(tp: TablePair, cand: pl.DataFrame) -> pl.Series:
         equal = pl.col("=" + c) == pl.col("=" + c + "_b")
         total = total + pl.when(~(fx | fy)).then(0.0).when(equal).then(1.0).when(fx & fy).then(partial).otherwise(0.0)
         used = used + (fx | fy).cast(pl.Int64)
-    out = cand.select("_i", "_ib").join(j.select("_i", "_ib", pl.when(used > 0).then(total / used).otherwise(1.0)
-                                                 .alias("_s")), on=["_i", "_ib"], how="left", maintain_order="left")
-    return out.get_column("_s")
+    score = pl.when(used > 0).then(total / used).otherwise(1.0).alias("_s")
+    cols = [k + c for c in tp.compared for k in "=?"] + ["#" + c for c in sets]
+    out = []
+    for start in range(0, pairs.height, chunk):
+        part = pairs.slice(start, chunk).lazy().select(
+            [a(k) for k in cols] + [b(k).alias(k + "_b") for k in cols]
+            + [a("~" + c).list.set_intersection(b("~" + c)).list.len().cast(pl.Int64).alias("&" + c) for c in sets])
+        out.append(part.select(score).collect().get_column("_s"))
+    return pl.concat(out) if out else pl.Series("_s", [], pl.Float64)
 
 
 def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRule) -> None:

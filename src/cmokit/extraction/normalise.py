@@ -44,7 +44,7 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
     import polars as pl
 
     base = pl.col(src).str.strip_chars()
-    base = pl.when(base.str.contains(r"[^\x00-\x7F]")).then(base.str.normalize("NFC")).otherwise(base)
+    base = pl.when(base.str.len_bytes() != base.str.len_chars()).then(base.str.normalize("NFC")).otherwise(base)
     cmap = code_map(f, missing) if field_kind(f) == "coded" else {}
     if f.multiple:
         elem = pl.element().str.strip_chars()
@@ -63,6 +63,11 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
 
         return base, pl.coalesce(key_expr(f, base, list(missing)), base)
     return base, base
+
+
+def plain_text(f: Field) -> bool:
+    """True for a free-text field compared by its normalised text (its output form is its comparison form)."""
+    return field_kind(f) == "text" and not f.multiple and not typed(f)
 
 
 def typed(f: Field) -> bool:

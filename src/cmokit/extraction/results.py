@@ -128,6 +128,9 @@ class TablePair:
     unmatched_b: pl.DataFrame
     stats: list[FieldStat] = field(default_factory=list)
     conflicts: Conflicts = field(default_factory=Conflicts)
+    # per side: (rows ``_r`` with their position ``_p``, their normalised free text ``n:field``), as the matching
+    # normalised them; compare reads the conflicts' values from it, then drops it
+    normalised: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
