@@ -47,6 +47,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the exit into a traceback
             click.echo("Interrupted.", err=True)
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
