@@ -44,3 +44,11 @@ def test_landis_koch_tolerance_and_beyond_one():
     assert [landis_koch(upper + 1e-11) for upper in (0.2, 0.4, 0.6, 0.8)] == ["fair", "moderate", "substantial",
                                                                               "almost perfect"]
     assert landis_koch(1.0 + 1e-9) == "almost perfect" and landis_koch(7.0) == "almost perfect"
+
+
+def test_kappa_of_one_pair_and_of_a_code_only_one_rater_used_equals_sklearn():
+    from sklearn.metrics import cohen_kappa_score
+
+    assert cohen_kappa(["a"], ["b"]) == cohen_kappa_score(["a"], ["b"]) == 0.0
+    for a, b in ((["a", "b", "c", "a"], ["a", "b", "b", "a"]), (["x", "y", "y"], ["z", "y", "y"])):
+        assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))

@@ -730,3 +730,70 @@ def test_rows_only_one_reviewer_wrote_keep_their_numeric_order(tiny):
         ["s1", "1", "shared text"], ["s1", "2", "ann nine"], ["s1", "3", "ann twelve"], ["s1", "4", "bob nine words"],
         ["s1", "5", "bob twelve words"], ["s4", "1", "four a"], ["s4", "2", "four b"]]
     assert res.carried == [("studies", "s4", "ann"), ("rows", "s4 / n a=12", "ann"), ("rows", "s4 / n a=9", "ann")]
+
+
+def test_duplicate_unknown_and_invalid_rows_are_all_reported_whatever_follows_them(tiny):
+    path = decide(tiny, {})
+    lines = path.read_text().splitlines()
+    year = lines[2]
+    lines.insert(3, year)  # line 4: s1's year decided again
+    lines.insert(4, "studies,s9,year,1,2,a,,carol,")  # line 5: not in conflict
+    lines.insert(5, lines[5])  # line 7: s2's notes decided again (line 6)
+    lines.append("studies,s2,year,1,2,other,soon,carol,")  # not in conflict either
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataInvalid) as exc:
+        reconcile(Review.open(tiny), "ann", "bob", path)
+    got = exc.value.message.splitlines()[1:]
+    assert got[0] == (f"{path.name}, line 4: table 'studies', key 's1', field 'year' is decided twice (also on line 3)."
+                      " Keep one row. [reconcile.duplicate]")
+    assert got[1].startswith(f"{path.name}, line 5: table 'studies', key 's9', field 'year' is not in conflict")
+    assert got[-1].startswith(f"{path.name}, line 10: table 'studies', key 's2', field 'year' is not in conflict")
+    assert got[2].startswith(f"{path.name}, line 7: table 'studies', key 's2', field 'notes' is decided twice (also "
+                             "on line 6)")
+    assert len(got) == 4
+
+
+def test_submissions_given_as_objects_and_no_source_date_epoch(tiny, monkeypatch):
+    from datetime import UTC, datetime
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    rv = Review.open(tiny)
+    res = reconcile(rv, resolve_submission(rv, "ann"), resolve_submission(rv, "bob"), decide(tiny, {}))
+    assert res.decisions == 4 and res.notes == [] and res.stale_edits == []
+    got = datetime.strptime(log_of(tiny)[0]["decided_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - got).total_seconds()) < 120
+
+
+def test_the_stamp_is_utc_whatever_the_local_zone(tiny, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert {e["decided_at"] for e in log_of(tiny)} == {STAMP}
+
+
+def test_the_log_declared_first_and_a_table_without_a_file(tiny):
+    d = json.loads((tiny / "datapackage.json").read_text())
+    d["resources"] = [d["resources"][2], *d["resources"][:2], {"name": "absent", "path": "c/absent.csv", "schema": {
+        "fields": [{"name": "k", "type": "string"}], "primaryKey": ["k"], "missingValues": [""]}}]
+    (tiny / "datapackage.json").write_text(json.dumps(d))
+    res = reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    assert res.rows == {"studies": 3, "rows": 4, "absent": 0} and not (tiny / "c/absent.csv").exists()
+    assert read(tiny / "c/studies.csv")[1] == ["s1", "2010", "infants", "same"]
+
+
+def test_old_rows_of_a_group_nobody_submitted_stay_and_those_of_a_submitted_group_go(tiny):
+    d = json.loads((tiny / "datapackage.json").read_text())
+    d["resources"].insert(2, {"name": "parts", "path": "c/parts.csv", "schema": PARTS})
+    (tiny / "datapackage.json").write_text(json.dumps(d))
+    head = ["study_id", "part", "n", "text"]
+    write(tiny / "c/parts.csv", head, [["s1", "A", "1", "old a"], ["s1", "C", "1", "old c"]])
+    for who in ("ann", "bob"):
+        write(tiny / f"extract/reviewers/{who}/parts.csv", head, [["s1", "A", "3", "alpha one"]])
+    reconcile(Review.open(tiny), "ann", "bob", decide(tiny, {}))
+    assert read(tiny / "c/parts.csv") == [head, ["s1", "A", "1", "alpha one"], ["s1", "C", "1", "old c"]]

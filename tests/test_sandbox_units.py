@@ -434,3 +434,12 @@ def test_connections_are_read_only_and_a_stream_is_sandboxed_with_its_limits(cod
         assert [r for b in q.batches() for r in b] == [(True, False, 1)]
     assert run_sql(coded, sql, limits=Limits(threads=1)).rows == [(True, False, 1)]
     assert run_sql(coded, sql).rows == [(True, False, Limits().threads)]
+
+
+def test_a_one_character_continuation_line(tmp_path):
+    from cmokit.synthesis.query import parse_named
+
+    f = tmp_path / "q.sql"
+    f.write_text("-- title: Part\n--2\n-- question: Why\n--?\n-- param n: a\n--b\nSELECT $n\n", encoding="utf-8")
+    q = parse_named(f)
+    assert (q.title, q.question, q.params[0].description) == ("Part 2", "Why ?", "a b")

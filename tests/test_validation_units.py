@@ -694,3 +694,56 @@ def validators(ctx):
     assert _run(mini) == ([], False)
     (mini / "studies.csv").write_text("sid,n,note\ns1,1,long\n")
     assert [(p.rule, p.line) for p in _run(mini)[0]] == [("t.len", 2)]
+
+
+def test_a_case_only_difference_is_hinted_even_when_no_close_match_is_found():
+    parent = table([{"id": "Alpha"}, {"id": "beta"}], resource(PARENT, "parent"))
+    child = table([{"pid": "ALPHA"}, {"pid": " BETA "}], resource(CHILD, "child"))
+    got = [p.message for p in check_keys(child, {"parent": parent})]
+    assert got == ["pid 'ALPHA' has no matching row in parent (parent.csv). Did you mean 'Alpha'? Correct the id, or "
+                   "add the row to parent first.",
+                   "pid ' BETA ' has no matching row in parent (parent.csv). Did you mean 'beta'? Correct the id, or "
+                   "add the row to parent first."]
+    # a file without the foreign key's column: nothing to compare (its absence is reported elsewhere)
+    res = resource(CHILD, "child")
+    t = read_table(res, Path("child.csv"), "child.csv", data=b"x\n1\n")
+    assert check_keys(t, {"parent": parent}) == []
+
+
+def test_missing_values_are_not_checked_against_patterns_and_blanks_are_errors_by_default():
+    assert rules_of("word", "NR") == [] and rules_of("codes", "NA") == [] and rules_of("x", "NR") == []
+    t = table([{**GOOD, "code": ""}])
+    assert [(p.rule, p.severity) for p in check_cells(t)] == [("extract.blank", "error")]
+
+
+def test_rule_problems_come_row_by_row_then_rule_by_rule(mini):
+    (mini / "validators" / "demo.py").write_text('''
+import polars as pl
+from cmokit.rules import Rule, Validator
+
+
+def validators(ctx):
+    n = ctx.num("n")
+    return [Validator("studies", [Rule("o.first", ok=n != 5, field="n", message="five"),
+                                  Rule("o.second", ok=n != 1, field="n", message="one"),
+                                  Rule("o.third", ok=n != 2, field="n", message="two"),
+                                  Rule("o.all", ok=n > 9, field="n", message="small")])]
+''')
+    (mini / "studies.csv").write_text("sid,n\ns1,1\ns2,2\ns3,5\ns4,10\n")
+    problems, fatal = _run(mini)
+    assert not fatal
+    assert [(p.line, p.rule) for p in problems] == [(2, "o.second"), (2, "o.all"), (3, "o.third"), (3, "o.all"),
+                                                    (4, "o.first"), (4, "o.all")]
+
+
+def test_a_blank_key_of_spaces_links_nothing(mini):
+    (mini / "studies.csv").write_text("sid,n,note\ns1,1,x\n   ,2,y\n")
+    (mini / "cmo.csv").write_text("sid,k\ns1,1\n")
+    problems, _ = _run(mini)
+    assert [p.rule for p in problems if p.rule == "demo.cross"] == []
+
+
+def test_a_maximum_length_alone_is_checked():
+    only_max = {"fields": [{"name": "w", "type": "string", "constraints": {"maxLength": 3}}], "missingValues": [""]}
+    assert [p.rule for p in check_value(resource(only_max), "w", "abc")] == []
+    assert [p.rule for p in check_value(resource(only_max), "w", "abcd")] == ["constraint.maxLength"]
