@@ -268,3 +268,178 @@ def test_sql_error_messages_from_duckdbs_json_errors():
     assert sql_error_message(exc, sql).endswith("- settings are locked in the query sandbox")
     assert sql_error_message(duckdb.Error("Catalog Error: {broken json"), sql) == "SQL catalog error: {broken json"
     assert sql_error_message(duckdb.Error("Catalog Error: plain"), sql) == "SQL catalog error: plain"
+
+
+def test_named_query_headers_at_their_edges(tmp_path):
+    """Blank lines inside the header; continuation lines of the title, question and a parameter (with or without a
+    space after ``--``); a comment line after ``paper`` or an empty ``--`` line continues nothing."""
+    from cmokit.synthesis.query import parse_named
+
+    f = tmp_path / "q.sql"
+    text = ("-- title: Studies\n--by year\n\n-- question: How many\n--   per year?\n-- param n: how\n--many\n--\n"
+            "-- param k = NULL: kind\n-- paper: claim one\n-- said twice\n\nSELECT $n, $k\n")
+    f.write_text(text, encoding="utf-8")
+    q = parse_named(f)
+    assert (q.name, q.path, q.sql) == ("q", f, text)
+    assert (q.title, q.question, q.paper) == ("Studies by year", "How many per year?", ["claim one"])
+    assert [(p.name, p.description, p.default, p.required) for p in q.params] == [
+        ("n", "how many", None, True), ("k", "kind", "NULL", False)]
+    f.write_text("-- title: T\n-- question: Q?\n-- paper: p\n-- more words\nSELECT 1\n", encoding="utf-8")
+    q = parse_named(f)
+    assert (q.title, q.question, q.paper, q.params) == ("T", "Q?", ["p"], [])
+
+
+def test_query_names_and_the_list_when_there_is_none(tmp_path):
+    from cmokit.synthesis.query import load_named
+
+    class R:
+        root = tmp_path
+
+    with pytest.raises(CmokitError, match=r"\(known: none\)"):
+        load_named(R, "x")
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "Mixed_Case-1.2.sql").write_text("-- title: M\n-- question: Q?\nSELECT 1\n")
+    assert load_named(R, "Mixed_Case-1.2").title == "M"
+    with pytest.raises(CmokitError, match=r"\(known: Mixed_Case-1.2\)"):
+        load_named(R, "x")
+    for bad in ("-x", ".x", "a b", "a/b", ""):
+        with pytest.raises(CmokitError, match="is not a query name"):
+            load_named(R, bad)
+
+
+def test_sql_error_messages_take_the_kind_from_the_json_and_only_a_numeric_position():
+    sql = "SELECT a FROM s"
+    exc = duckdb.Error('Odd Prefix: {"exception_type":"Catalog","exception_message":"no s","position":"x"}')
+    assert sql_error_message(exc, sql) == "SQL catalog error: no s"
+    exc = duckdb.Error('Catalog Error: {"exception_type":"Catalog","exception_message":"no s","position":"14"}')
+    assert sql_error_message(exc, sql) == "SQL catalog error: no s (at line 1, column 15: 's')"
+    exc = duckdb.Error('Catalog Error: {"exception_type":"Catalog","exception_message":"no s","position":"15"}')
+    assert sql_error_message(exc, sql) == "SQL catalog error: no s (at line 1, column 16: '')"
+    assert sql_error_message(duckdb.Error("just text"), sql) == "SQL just text: just text"
+
+
+def test_the_first_line_of_an_error():
+    from cmokit.synthesis.database import _first_line
+
+    assert _first_line(ValueError("  one\ntwo ")) == "one"
+    assert _first_line(ValueError("   ")) == "ValueError"
+
+
+def test_the_order_of_the_sources_and_a_validator_outside_the_review(tmp_path):
+    """The descriptor first, then by path relative to the review (as text); a validator file that is a symlink to
+    a file elsewhere is still a source, under its own path."""
+    import json
+
+    from cmokit.package.model import Review
+    from cmokit.synthesis.database import source_files
+
+    root = tmp_path / "r"
+    (root / "a").mkdir(parents=True)
+    (root / "a-b").mkdir()
+    (root / "validators").mkdir()
+    for rel in ("a/x.csv", "a-b/y.csv", "0.csv"):
+        (root / rel).write_text("a\nx\n")
+    (tmp_path / "elsewhere.py").write_text("def validators(ctx):\n    return []\n")
+    (root / "validators" / "v.py").symlink_to(tmp_path / "elsewhere.py")
+    schema = {"fields": [{"name": "a", "type": "string"}]}
+    (root / "datapackage.json").write_text(json.dumps({"name": "r", "resources": [
+        {"name": n, "path": p, "schema": schema} for n, p in (("x", "a/x.csv"), ("y", "a-b/y.csv"), ("z", "0.csv"))]}))
+    got = [(rel, p, role) for rel, p, role in source_files(Review.open(root))]
+    link = root / "validators" / "v.py"
+    assert str(link).startswith("/")  # so, as text, before every relative path
+    assert got == [("datapackage.json", root / "datapackage.json", "descriptor"), (str(link), link, "validator"),
+                   ("0.csv", root / "0.csv", "data"), ("a-b/y.csv", root / "a-b/y.csv", "data"),
+                   ("a/x.csv", root / "a/x.csv", "data")]
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory) -> Path:
+    """Codes with a quote and a parenthesis in them, and an upper-case column name."""
+    path = tmp_path_factory.mktemp("coded") / "c.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TYPE kind AS ENUM ('a (b)', 'it''s', 'c')")
+    con.execute('CREATE TABLE t (id INTEGER, k kind, "Up" VARCHAR)')
+    con.execute("INSERT INTO t VALUES (1, 'a (b)', 'x'), (2, 'it''s', 'y'), (3, 'a (b)', 'x')")
+    con.close()
+    return path
+
+
+def test_codes_holding_a_quote_or_a_parenthesis_are_codes(coded):
+    """Fixed bug: the codes were cut at the first ')' of the ENUM type, so with a code like 'a (b)' no value at all
+    was accepted ("the codes are .")."""
+    nq = NamedQuery(name="k", path=Path("k.sql"), title="t", question="q?", params=[Param("k", "kind")],
+                    sql="SELECT id FROM t WHERE k = $k ORDER BY id")
+    assert run_named(coded, nq, {"k": "a (b)"}).rows == [(1,), (3,)]
+    assert run_named(coded, nq, {"k": "it's"}).rows == [(2,)]
+    assert run_named(coded, nq, {"k": "c"}).rows == []
+    with pytest.raises(CmokitError) as exc:
+        run_named(coded, nq, {"k": "it''s"})
+    assert exc.value.message == "query 'k': --param k=it''s is not a code of k; the codes are a (b), it's, c."
+
+
+def test_parameters_defaults_case_and_comments(coded):
+    nq = NamedQuery(name="d", path=Path("d.sql"), title="t", question="q?",
+                    params=[Param("Year", "y", "3", False), Param("n", "n", "null", False),
+                            Param("c", "only in a comment", "1", False)],
+                    sql="-- $c is not used\nSELECT $Year AS y, $n AS n -- nor here: $c\n")
+    assert bind_params(nq, {}) == {"Year": "3", "n": None}
+    assert bind_params(nq, {"Year": "7", "n": "2"}) == {"Year": "7", "n": "2"}
+    res = run_named(coded, nq, {})
+    assert (res.columns, res.types[0], res.rows) == (["y", "n"], "VARCHAR", [("3", None)])
+    assert compared_columns("SELECT 1 WHERE LIST_CONTAINS(t.Codes, $p) OR B = $p-- note", "p") == ["B", "Codes"]
+
+
+def test_run_sql_binds_parameters_keeps_gc_and_runs_without_a_time_limit(coded):
+    import gc
+
+    assert gc.isenabled()
+    res = run_sql(coded, "SELECT $x + 1 AS y", {"x": 41}, limits=Limits(timeout=None))
+    assert (res.columns, res.types, res.rows) == (["y"], ["INTEGER"], [(42,)])
+    assert gc.isenabled()  # switched off while fetching, on again after
+
+
+def test_a_named_query_runs_within_the_limits_it_is_given(coded):
+    nq = NamedQuery(name="lim", path=Path("lim.sql"), title="t", question="q?", params=[],
+                    sql="SELECT current_setting('threads') AS t, current_setting('memory_limit') AS m")
+    assert run_named(coded, nq, {}, limits=Limits(threads=1, memory="300MB")).rows == [(1, "286.1 MiB")]
+    slow = NamedQuery(name="slow", path=Path("slow.sql"), title="t", question="q?", params=[],
+                      sql="SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3")
+    with pytest.raises(CmokitError) as exc:
+        run_named(coded, slow, {}, limits=Limits(timeout=0.2))
+    assert exc.value.rule == "query.timeout" and exc.value.message.startswith("slow.sql: the query ran longer")
+
+
+def test_sql_error_messages_in_full():
+    sql = "SELECT a FROM a_table_with_a_long_name WHERE x"
+    exc = duckdb.Error('Catalog Error: {"exception_type":"Catalog","exception_message":"no","position":"14"}')
+    assert sql_error_message(exc, sql) == "SQL catalog error: no (at line 1, column 15: 'a_table_with_a_long_')"
+    exc = duckdb.Error('Invalid Input Error: {"exception_type":"Invalid Input","exception_message":'
+                       '"Cannot change configuration option \\"x\\""}')
+    assert sql_error_message(exc, sql) == ('SQL invalid input error: Cannot change configuration option "x" - settings '
+                                           "are locked in the query sandbox")
+    assert sql_error_message(duckdb.Error(": boom"), sql) == "SQL error: boom"
+
+
+def test_connections_are_read_only_and_a_stream_is_sandboxed_with_its_limits(coded):
+    for sandbox in (True, False):
+        con = connect_readonly(coded, sandbox=sandbox)
+        try:
+            with pytest.raises(duckdb.Error, match="read-only"):
+                con.execute("CREATE TABLE z (a INTEGER)")
+        finally:
+            con.close()
+    sql = ("SELECT current_setting('lock_configuration') AS l, current_setting('enable_external_access') AS e, "
+           "current_setting('threads') AS t")
+    with QueryStream(coded, sql, limits=Limits(threads=1)) as q:
+        assert [r for b in q.batches() for r in b] == [(True, False, 1)]
+    assert run_sql(coded, sql, limits=Limits(threads=1)).rows == [(True, False, 1)]
+    assert run_sql(coded, sql).rows == [(True, False, Limits().threads)]
+
+
+def test_a_one_character_continuation_line(tmp_path):
+    from cmokit.synthesis.query import parse_named
+
+    f = tmp_path / "q.sql"
+    f.write_text("-- title: Part\n--2\n-- question: Why\n--?\n-- param n: a\n--b\nSELECT $n\n", encoding="utf-8")
+    q = parse_named(f)
+    assert (q.title, q.question, q.params[0].description) == ("Part 2", "Why ?", "a b")

@@ -343,8 +343,10 @@ def check_param_codes(db_path: Path, nq: NamedQuery, given: dict[str, str]) -> N
     codes: dict[str, set[tuple[str, ...]]] = {}
     for col, typ in types:
         if typ.startswith("ENUM("):
+            # every quoted code of the type (a quote inside a code is doubled); not cut at the first ")", which
+            # a code may hold ("a (b)"): an ENUM list column's type ends in "[]", which holds no quote
             codes.setdefault(col, set()).add(tuple(v.replace("''", "'") for v in
-                                                   re.findall(r"'((?:[^']|'')*)'", typ.split(")")[0])))
+                                                   re.findall(r"'((?:[^']|'')*)'", typ)))
     for name, value in given.items():
         for col in wanted[name]:
             sets = codes.get(col)
