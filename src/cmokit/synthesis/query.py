@@ -18,6 +18,7 @@ import gc
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from typing import Any
 from cmokit.core.errors import CmokitError
 from cmokit.package.model import Review
 from cmokit.synthesis.database import Limits, connect_readonly
+
+POLL_SECONDS = 0.05  # how often a waiting query checks its time limit and repeats an interrupt
 
 BATCH_ROWS = 2000  # rows fetched into Python at a time
 
@@ -180,9 +183,12 @@ class QueryStream:
     """A query running in the sandbox, read batch by batch so that a big result never sits whole in memory.
 
     ``with QueryStream(db, sql) as q:`` runs the SQL (``q.columns``, ``q.types``), then ``for rows in q.batches():``
-    yields lists of row tuples. The time limit covers the whole run, fetching included: a ``threading.Timer`` calls
-    DuckDB's ``interrupt()``. Errors become one-line :class:`CmokitError` (exit 2): ``query.sql``, ``query.timeout``,
-    ``query.memory``; Ctrl-C raises KeyboardInterrupt (DuckDB reports it as a RuntimeError, which is translated).
+    yields lists of row tuples. The time limit covers the whole run, fetching included. Each DuckDB call runs in a
+    worker thread while the calling thread waits in Python, so that Ctrl-C and the time limit are noticed at once;
+    DuckDB's ``interrupt()`` is then repeated until the call returns (one interrupt that lands as DuckDB starts a
+    query can go unanswered: seen as a Ctrl-C that hung about one time in five). Errors become one-line
+    :class:`CmokitError` (exit 2): ``query.sql``, ``query.timeout``, ``query.memory``; Ctrl-C raises
+    KeyboardInterrupt.
     """
 
     def __init__(self, db_path: Path, sql: str, params: dict[str, Any] | None = None, *,
@@ -194,18 +200,16 @@ class QueryStream:
         self.types: list[str] = []
         self._con = None
         self._cur = None
-        self._timer: threading.Timer | None = None
-        self._timed_out = threading.Event()
+        self._deadline: float | None = None
+        self._timed_out = False
 
     def __enter__(self) -> QueryStream:
         self._con = connect_readonly(self.db_path, sandbox=True, limits=self.limits)
         if self.limits.timeout is not None:
-            self._timer = threading.Timer(self.limits.timeout, self._interrupt)
-            self._timer.daemon = True
-            self._timer.start()
+            self._deadline = time.monotonic() + self.limits.timeout
         try:
             with self._translated():
-                self._cur = self._con.execute(self.sql, self.params or None)
+                self._cur = self._call(self._con.execute, self.sql, self.params or None)
         except BaseException:
             self.__exit__()
             raise
@@ -214,10 +218,40 @@ class QueryStream:
         self.types = [str(d[1]) for d in desc]
         return self
 
-    def _interrupt(self) -> None:
-        self._timed_out.set()
-        if self._con is not None:
-            self._con.interrupt()
+    def _call(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in a worker thread; this thread waits in Python, interrupting DuckDB until the call returns
+        once Ctrl-C came (KeyboardInterrupt) or the time limit passed (``query.timeout``)."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["value"] = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        cancelled = stopping = False
+        threading.Thread(target=work, name="cmokit-query", daemon=True).start()
+        # waiting by sleeping, not Thread.join: a Ctrl-C that interrupts join() can leave the thread reported as
+        # finished while it still runs (CPython 3.11)
+        while not done.is_set():
+            try:
+                if not stopping and self._deadline is not None and time.monotonic() >= self._deadline:
+                    self._timed_out = stopping = True
+                if stopping:
+                    self._con.interrupt()
+                time.sleep(POLL_SECONDS)
+            except KeyboardInterrupt:
+                cancelled = stopping = True
+        if cancelled:
+            raise KeyboardInterrupt
+        if self._timed_out:
+            raise self._timeout_error()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     def batches(self) -> Iterator[list[tuple]]:
         """The rows, ``batch_rows`` at a time (none for a statement without a result)."""
@@ -225,16 +259,19 @@ class QueryStream:
             return
         while True:
             with self._translated():
-                rows = self._cur.fetchmany(self.batch_rows)
+                rows = self._call(self._cur.fetchmany, self.batch_rows)
             if not rows:
                 return
             yield rows
 
     def __exit__(self, *exc: Any) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
         if self._con is not None:
             self._con.close()
+
+    def _timeout_error(self) -> CmokitError:
+        return CmokitError(f"the query ran longer than the time limit ({self.limits.timeout:g} s) and was stopped. "
+                           "Make it cheaper (filter, aggregate, LIMIT) or allow more time with --timeout SECONDS.",
+                           rule="query.timeout")
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -243,10 +280,8 @@ class QueryStream:
         try:
             yield
         except duckdb.InterruptException:
-            if self._timed_out.is_set():
-                raise CmokitError(f"the query ran longer than the time limit ({self.limits.timeout:g} s) and was "
-                                  "stopped. Make it cheaper (filter, aggregate, LIMIT) or allow more time with "
-                                  "--timeout SECONDS.", rule="query.timeout") from None
+            if self._timed_out:
+                raise self._timeout_error() from None
             raise KeyboardInterrupt from None
         except duckdb.OutOfMemoryException:
             raise CmokitError(f"the query needed more memory than the limit ({self.limits.memory}) and was stopped. "
