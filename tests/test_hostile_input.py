@@ -146,3 +146,18 @@ def test_a_file_mixing_crlf_and_lf_line_ends_builds(review_copy):
     res = run(review_copy, "query", "SELECT count(*) AS n FROM measures", "-f", "csv")
     assert res.exit_code == 0 and res.stdout == "n\n65\n", res.output
     shutil.rmtree(review_copy / ".cmokit")
+
+
+def test_the_reader_itself_refuses_a_pipe_without_reading_it(tmp_path):
+    """Point 12, at the reader's own level (callers check first too): a FIFO is a `file.unsafe` problem, not a
+    crash and not a wait."""
+    import os
+
+    from cmokit.package.model import Review
+    from cmokit.package.reader import read_table
+
+    review = Review.open(Path(__file__).resolve().parents[1])
+    fifo = tmp_path / "studies.csv"
+    os.mkfifo(fifo)
+    table = read_table(review.resource("studies"), fifo, "studies.csv")
+    assert table.frame is None and [p.rule for p in table.problems] == ["file.unsafe"]

@@ -103,7 +103,7 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> tu
     if given is None and file.exists() and not file.is_file():  # a pipe or device could block forever: never read
         problem("file.unsafe", f"{shown}: is not a regular file (a folder, pipe, socket or device); it was not read. "
                                "Put the CSV file itself there.")
-        return table
+        return table, 0
     try:
         data = file.read_bytes() if given is None else given
     except OSError as exc:
