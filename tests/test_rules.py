@@ -376,3 +376,29 @@ def test_rule_on_a_missing_column_is_reported_as_broken_rule(review_copy):
     assert report.exit_code == 2
     assert {p.rule for p in report.errors} == {"rules.error"}
     assert "no_such_column" in report.errors[0].message
+
+
+def test_only_failing_rules_go_to_pandera_and_keep_their_own_message(review_copy):
+    """pandera runs only the rules that fail somewhere (the others passed the one vectorised pass): each failure
+    case must still be reported under its own rule, message and field, not under the rule at its position among
+    the checks pandera ran."""
+    (review_copy / "validators" / "zz_mixed.py").write_text(
+        "import polars as pl\nfrom cmokit.rules import Rule, Validator\n\n"
+        "def validators(ctx):\n"
+        "    yes = pl.lit(True)\n"
+        "    return [Validator('studies', [\n"
+        "        Rule('z.pass_a', ok=yes, field='study_id', message='never a'),\n"
+        "        Rule('z.ayton', ok=pl.col('study_id') != 'ayton-2016', field='study_id',\n"
+        "             message='ayton {study_id}'),\n"
+        "        Rule('z.pass_b', ok=yes, field='country', message='never b'),\n"
+        "        Rule('z.all', ok=pl.col('study_id').is_null(), field='country', message='all {study_id}'),\n"
+        "    ])]\n", encoding="utf-8")
+    report = validate_review(review_copy)
+    ours = [p for p in report.problems if p.rule.startswith("z.")]
+    with _path(review_copy, "studies").open(encoding="utf-8", newline="") as fh:
+        ids = [row["study_id"] for row in csv.DictReader(fh)]
+    assert {p.rule for p in ours} == {"z.ayton", "z.all"}
+    assert [(p.field, p.message) for p in ours if p.rule == "z.ayton"] == [("study_id", "ayton ayton-2016")]
+    alls = [p for p in ours if p.rule == "z.all"]
+    assert sorted(p.message for p in alls) == sorted(f"all {i}" for i in ids)
+    assert {p.field for p in alls} == {"country"}

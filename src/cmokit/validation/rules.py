@@ -146,20 +146,29 @@ class Validator:
     prepare: Callable[[dict[str, pl.DataFrame], Context], pl.DataFrame] | None = None
     name: str = ""
 
-    def all_pass(self, frame: pl.DataFrame) -> bool:
-        """True when every rule holds on every row: one vectorised pass instead of pandera's query per check.
+    def failing(self, frame: pl.DataFrame) -> list[int]:
+        """Indexes of the rules that fail on some row: every rule in one vectorised pass (polars runs them in
+        parallel), instead of pandera's query per check.
 
-        pandera is the reporter: it runs (and lists the failure cases) only for a validator with a failing row.
-        On small reviews its per-check overhead is most of the validation time.
+        pandera is the reporter: it runs (and lists the failure cases) only for these rules. On small reviews its
+        per-check overhead is most of the validation time; on large ones, checks that pass cost nothing twice.
         """
-        import polars as pl
 
-        return bool(frame.select(pl.all_horizontal([r.ok.fill_null(True) for r in self.rules])).to_series().all())
+        if not self.rules:
+            return []
+        flags = frame.select([(~r.ok.fill_null(True)).any().alias(f"r{i}") for i, r in enumerate(self.rules)])
+        return [i for i, bad in enumerate(flags.row(0)) if bad]
 
-    def schema(self) -> pa.DataFrameSchema:
+    def all_pass(self, frame: pl.DataFrame) -> bool:
+        """True when every rule holds on every row."""
+        return not self.failing(frame)
+
+    def schema(self, only: list[int] | None = None) -> pa.DataFrameSchema:
+        """The pandera schema of the rules (``only``: of these rule indexes, in that order)."""
         import pandera.polars as pa
 
-        return pa.DataFrameSchema(checks=[r.check() for r in self.rules], name=self.name or self.resource)
+        rules = self.rules if only is None else [self.rules[i] for i in only]
+        return pa.DataFrameSchema(checks=[r.check() for r in rules], name=self.name or self.resource)
 
 
 def load_modules(root: Path) -> list[tuple[str, Any]]:
@@ -245,13 +254,13 @@ def run_validators(review: Review, tables: dict[str, Table], *, submission: bool
                 target = _linked(review, v, frames[v.resource]) if v.needs else frames[v.resource]
                 given = {**{n: whole[n] for n in v.needs}, v.resource: target}
                 frame = v.prepare(given, ctx) if v.prepare else target
-                if v.all_pass(frame):
+                failing = v.failing(frame)
+                if not failing:
                     continue
                 import pandera.polars as pa
 
-                schema = v.schema()
                 try:
-                    schema.validate(frame, lazy=True)
+                    v.schema(failing).validate(frame, lazy=True)
                     continue
                 except pa.errors.SchemaErrors as exc:
                     fc = exc.failure_cases
@@ -260,7 +269,7 @@ def run_validators(review: Review, tables: dict[str, Table], *, submission: bool
                                            message=f"{rel}: a validator for {v.resource} failed: "
                                                    f"{type(exc).__name__}: {exc}. Fix the review's validator code.")
                                    ], True
-            problems.extend(_problems(v, frame, fc, tables[v.resource], rel))
+            problems.extend(_problems(v, frame, fc, tables[v.resource], rel, failing))
     return problems, any(p.rule == "rules.error" for p in problems)
 
 
@@ -292,7 +301,9 @@ def _linked(review: Review, v: Validator, target: pl.DataFrame) -> pl.DataFrame:
     return target
 
 
-def _problems(v: Validator, frame: pl.DataFrame, fc: pl.DataFrame, table: Table, rel: str) -> list[Problem]:
+def _problems(v: Validator, frame: pl.DataFrame, fc: pl.DataFrame, table: Table, rel: str,
+              checked: list[int]) -> list[Problem]:
+    """Problems from pandera's failure cases; ``checked``: the rule index of each check pandera ran."""
     import polars as pl
 
     out: list[Problem] = []
@@ -306,5 +317,5 @@ def _problems(v: Validator, frame: pl.DataFrame, fc: pl.DataFrame, table: Table,
     idx = fc.get_column("index").to_list()
     rows = frame[idx].to_dicts()
     for number, row in zip(fc.get_column("check_number").to_list(), rows, strict=True):
-        out.append(v.rules[number].problem(row, table))
+        out.append(v.rules[checked[number]].problem(row, table))
     return out
