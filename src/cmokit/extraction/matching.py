@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cmokit.core.errors import CmokitError
-from cmokit.extraction.normalise import field_kind, plain_text
+from cmokit.extraction.normalise import field_kind, nfc, plain_text
 from cmokit.extraction.results import TablePair
 from cmokit.package.model import Resource
 
@@ -137,8 +137,7 @@ def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.LazyFrame:
     for c in tp.compared:
         v = pl.col(c)
         if field_kind(tp.resource.field(c)) == "text":
-            v = v.str.strip_chars()
-            v = pl.when(v.str.len_bytes() != v.str.len_chars()).then(v.str.normalize("NFC")).otherwise(v)
+            v = nfc(v.str.strip_chars())
         exprs.append(v.alias(c))
     return values.lazy().select(exprs) if exprs else values.lazy()
 

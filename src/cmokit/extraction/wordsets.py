@@ -3,9 +3,10 @@ the similarity step of large comparisons (:func:`cmokit.extraction.matching.simi
 
 A cell's set is hashed straight from the bytes of its text (FNV-1a, 64 bits), sorted and deduplicated in place;
 the words two cells share are counted by merging their sorted hashes. Words are what polars' ``\\w+`` finds in the
-lower-cased text. In a cell of ASCII text, with at most the typographic marks of :data:`MARKS` beside it (none of
-them a word character, nor changed by lower-casing), these are the runs of ``[0-9A-Za-z_]``, lower-cased here byte
-by byte. A cell with any other character is cut into its words by polars itself (its lower-cased ``\\w+`` words,
+lower-cased text. In a cell of ASCII text, with at most the typographic marks of
+:data:`cmokit.extraction.normalise.MARKS` beside it (– — ‘ ’ “ ” …, UTF-8 E2 80 93/94/98/99/9C/9D/A6: none of them
+a word character, nor changed by lower-casing), these are the runs of ``[0-9A-Za-z_]``, lower-cased here byte by
+byte. A cell with any other character is cut into its words by polars itself (its lower-cased ``\\w+`` words,
 joined by spaces), whose bytes the kernel then only splits at the spaces. Codes of a multi-code field are the
 pieces between ``"; "`` separators, exactly as ``str.split("; ")`` cuts them. ``tests/test_compare.py`` holds the
 kernel to the plain definition.
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
-# typographic marks read as separators in a cell otherwise ASCII (UTF-8 E2 80 xx): – — ‘ ’ “ ” …
-MARKS = "\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
 TEXT, WORDS, CODES = 0, 1, 2  # how the kernel reads a cell: text, polars' words joined by spaces, codes
 
 
@@ -63,7 +62,7 @@ prange = range  # numba's parallel range once the kernels are compiled (:func:`_
 
 
 def _mark(data, k, end):
-    """True when the bytes at ``k`` encode one of :data:`MARKS` (E2 80 93/94/98/99/9C/9D/A6)."""
+    """True when the bytes at ``k`` encode one of the typographic marks (E2 80 93/94/98/99/9C/9D/A6)."""
     if k + 2 >= end or data[k] != 0xE2 or data[k + 1] != 0x80:
         return False
     x = data[k + 2]
