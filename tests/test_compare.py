@@ -351,3 +351,22 @@ def test_the_kernel_cuts_cells_as_polars_does(codes):
         got = hashes[starts[i]:starts[i] + sizes[i]].tolist()
         assert got == sorted(set(got)), v  # sorted, each once
         assert set(got) == {fnv(w) for w in want[i]}, v
+
+
+def test_the_compiled_assignment_chooses_what_assign_chooses():
+    """Large comparisons assign every study's rows with a compiled copy of assign(): the same pairs, ties included."""
+    from cmokit.extraction.assignment import assign_groups
+
+    rng = random.Random(3)
+    for _ in range(300):
+        groups = [(rng.randint(1, 6), rng.randint(1, 6)) for _ in range(rng.randint(1, 8))]
+        s = [rng.choice([0.0, 0.25, 0.5, 0.5, 1.0, rng.random()]) for a, b in groups for _ in range(a * b)]
+        threshold = rng.choice([0.0, 0.5])
+        want, start = [], 0
+        for a, b in groups:
+            w = [s[start + i * b:start + (i + 1) * b] for i in range(a)]
+            want += [start + i * b + j for i, j in assign(w) if w[i][j] >= threshold]
+            start += a * b
+        got = assign_groups(np.array(s), np.array([a for a, _ in groups]), np.array([b for _, b in groups]),
+                            threshold).tolist()
+        assert got == want

@@ -162,7 +162,7 @@ def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str], kernel: bo
                                                 for c in sets])
 
 
-KERNEL_PAIRS = 50_000  # candidate pairs from which the compiled kernel (numba) computes the sets' Jaccard indexes
+KERNEL_PAIRS = 50_000  # candidate pairs from which compiled kernels (numba) compute the similarities and assignment
 
 
 def _kernel_available() -> bool:
@@ -284,12 +284,18 @@ def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRul
         sizes = cand.group_by("_g", maintain_order=True).agg(pl.col("_pa").max() + 1, pl.col("_pb").max() + 1,
                                                              pl.len().alias("_n"))
         chosen: list[int] = []
-        s_all = cand.get_column("_s").to_list()
-        start = 0
-        for na, nb, n in sizes.select("_pa", "_pb", "_n").iter_rows():
-            w = [s_all[start + i * nb:start + (i + 1) * nb] for i in range(na)]
-            chosen += [start + i * nb + j for i, j in assign(w) if w[i][j] >= rule.threshold]
-            start += n
+        if cand.height >= KERNEL_PAIRS and _kernel_available():  # the same assignment, compiled
+            from cmokit.extraction.assignment import assign_groups
+
+            chosen = assign_groups(cand.get_column("_s").to_numpy(), sizes.get_column("_pa").to_numpy(),
+                                   sizes.get_column("_pb").to_numpy(), rule.threshold).tolist()
+        else:
+            s_all = cand.get_column("_s").to_list()
+            start = 0
+            for na, nb, n in sizes.select("_pa", "_pb", "_n").iter_rows():
+                w = [s_all[start + i * nb:start + (i + 1) * nb] for i in range(na)]
+                chosen += [start + i * nb + j for i, j in assign(w) if w[i][j] >= rule.threshold]
+                start += n
         extra = cand[chosen]
         matched_a, matched_b = set(extra.get_column("_i").to_list()), set(extra.get_column("_ib").to_list())
         pairs.append(extra.select(pl.col("_i").alias("_ia"), "_ib", "_g", pl.col(rule.row).alias("_ra"),
