@@ -370,3 +370,24 @@ def test_the_compiled_assignment_chooses_what_assign_chooses():
         got = assign_groups(np.array(s), np.array([a for a, _ in groups]), np.array([b for _, b in groups]),
                             threshold).tolist()
         assert got == want
+
+
+def test_the_kernels_compile_without_a_cache_folder(monkeypatch):
+    """Where numba finds no folder to cache compiled code in, the kernels are compiled without a cache."""
+    import numba
+
+    from cmokit.extraction.wordsets import _jit
+
+    real = numba.njit
+
+    def njit(*args, **options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def double(x):
+        return 2 * x
+
+    assert _jit()(double)(21) == 42
