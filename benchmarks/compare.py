@@ -9,8 +9,13 @@ cmo rows renumbered in reverse, 0.1% missing from B), then times ``cmokit.extrac
 every cmo row of every study differs in its text (B rewrites a word of each free-text cell), so that every row
 goes through the similarity matching.
 
-Each timed run is its own process, so its peak memory (maximum resident set) is the comparison's alone. Targets:
-< 10 s (the usual case), < 20 s (the worst case), peak memory <= 1.5 GB.
+Each timed run is its own process, so its peak memory (maximum resident set, in MiB) is the comparison's alone.
+Every run prints its wall time, its CPU time (all threads) and the load average of the machine just before it:
+on a shared machine the wall time says little without them. Targets: < 10 s (the usual case), < 20 s (the worst
+case), peak memory <= 1.5 GiB (1,536 MiB).
+
+``--child DIR`` times one comparison of an already built folder (``--work DIR`` of an earlier run) and prints its
+figures as JSON, e.g. to compare two versions of the code on the same data.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ def child(work: Path) -> None:
     unmatched = sum(t.unmatched_a.height + t.unmatched_b.height for p in result.pairs for t in p.tables)
     print(json.dumps({"seconds": seconds, "cpu": cpu, "conflicts": len(result.conflicts), "pairs": overall[0]["n"],
                       "agreement": overall[0]["agreement"], "unmatched": unmatched,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 def main() -> None:
@@ -122,18 +127,20 @@ def main() -> None:
           f"B perturbed: {changes}")
     times, peaks = [], []
     for _ in range(args.repeat):
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         out = subprocess.run([sys.executable, __file__, "--child", str(work)], capture_output=True, text=True,
                              check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         times.append(r["seconds"])
-        peaks.append(r["peak_mb"])
-        print(f"compare a b: {r['seconds']:.2f} s (CPU {r['cpu']:.2f} s), peak memory {r['peak_mb']:,.0f} MB, for "
+        peaks.append(r["peak_mib"])
+        print(f"compare a b: {r['seconds']:.2f} s (CPU {r['cpu']:.2f} s, load average {load:.1f} before), peak memory "
+              f"{r['peak_mib']:,.0f} MiB, for "
               f"{args.studies:,} studies x 2 reviewers ({r['conflicts']:,} conflicts, {r['pairs']:,} value pairs, "
               f"{r['unmatched']:,} unmatched rows, agreement {r['agreement']:.4f})")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     target = 20 if args.worst else 10
-    print(f"best of {len(times)}: {min(times):.2f} s (target < {target} s), peak memory {max(peaks):,.0f} MB at most "
-          f"(target <= 1,536 MB); {os.cpu_count()} cores, load average {load:.1f}")
+    print(f"best of {len(times)}: {min(times):.2f} s (target < {target} s), peak memory {max(peaks):,.0f} MiB at most "
+          f"(target <= 1,536 MiB); {os.cpu_count()} cores, load average {load:.1f} after")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

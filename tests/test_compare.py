@@ -281,13 +281,17 @@ def _reference_similarity(ra: dict, rb: dict, resource) -> float:
     return total / used if used else 1.0
 
 
-def test_the_vectorised_similarity_is_the_documented_one(review_copy):
-    """Compare at scale: the vectorised similarity equals the plain definition on every pair of rows of a study."""
+@pytest.mark.parametrize("kernel", [False, True], ids=["polars", "numba kernel"])
+def test_the_vectorised_similarity_is_the_documented_one(review_copy, monkeypatch, kernel):
+    """Compare at scale: the vectorised similarity (polars for small comparisons, the compiled kernel for large
+    ones) equals the plain definition on every pair of rows of a study."""
     import polars as pl
 
+    import cmokit.extraction.matching as matching
     from cmokit.extraction.compare import align_table, read_submission_table
     from cmokit.extraction.matching import similarities
 
+    monkeypatch.setattr(matching, "KERNEL_PAIRS", 0 if kernel else 10**12)
     base = consensus(review_copy)
     rng = random.Random(11)
     a, b = copy.deepcopy(base), copy.deepcopy(base)
@@ -295,7 +299,8 @@ def test_the_vectorised_similarity_is_the_documented_one(review_copy):
         for f in ("context", "mechanisms", "notes"):
             words = r[f].split()
             if words and rng.random() < 0.7:
-                r[f] = " ".join(w for w in words if rng.random() < 0.7) + rng.choice(["", " Extra", "  "])
+                r[f] = " ".join(w for w in words if rng.random() < 0.7) + rng.choice(
+                    ["", " Extra", "  ", " Café STRAßE", " it’s “new” — x…", " ÉCOLE école"])
         if rng.random() < 0.3:
             r["support_types"] = rng.choice(["emotional", "emotional; practical", ""])
         if rng.random() < 0.2:
@@ -317,3 +322,72 @@ def test_the_vectorised_similarity_is_the_documented_one(review_copy):
     assert len(got) == len(want) > 200
     assert got == pytest.approx(want, abs=1e-12)
     assert len({round(w, 6) for w in want}) > 20  # many different similarities, not only 0 and 1
+
+
+@pytest.mark.parametrize("codes", [False, True], ids=["words", "codes"])
+def test_the_kernel_cuts_cells_as_polars_does(codes):
+    """The compiled kernel's sets are polars' lower-cased \\w+ words (or its '; ' pieces), whatever the text."""
+    import polars as pl
+
+    from cmokit.extraction.wordsets import FNV_OFFSET, FNV_PRIME, hash_sets
+
+    def fnv(w: str) -> int:
+        h = FNV_OFFSET
+        for byte in w.encode():
+            h = ((h ^ byte) * FNV_PRIME) % 2**64
+        return h
+
+    values = ["Hello, World! hello_world 42", "", "   ", "Café STRAßE naïve", "ÉCOLE école  x", "a; b; a", "a;; b",
+              "; ", "; ;  ", "\u212a k", "ǅ dž Σσς", "x\u0301y z\u0301", "it’s “quoted” – dash—x… ‘a’", "end’", "’",
+              "a\u2019b\u00a0c", "x\u20ac y", "Ünïcödé’s", "\u2019\u2019abc", "ab\u2019", "日本語 テキスト", "İI ı",
+              "tab\tnew\nline", "mixed’ Ünï’x—y"]
+    series = pl.Series(values)
+    starts, sizes, hashes = hash_sets(series, codes)
+    if codes:
+        want = [set(v.split("; ")) for v in values]
+    else:
+        want = [set(w) for w in series.str.to_lowercase().str.extract_all(r"\w+").to_list()]
+    for i, v in enumerate(values):
+        got = hashes[starts[i]:starts[i] + sizes[i]].tolist()
+        assert got == sorted(set(got)), v  # sorted, each once
+        assert set(got) == {fnv(w) for w in want[i]}, v
+
+
+def test_the_compiled_assignment_chooses_what_assign_chooses():
+    """Large comparisons assign every study's rows with a compiled copy of assign(): the same pairs, ties included."""
+    from cmokit.extraction.assignment import assign_groups
+
+    rng = random.Random(3)
+    for _ in range(300):
+        groups = [(rng.randint(1, 6), rng.randint(1, 6)) for _ in range(rng.randint(1, 8))]
+        s = [rng.choice([0.0, 0.25, 0.5, 0.5, 1.0, rng.random()]) for a, b in groups for _ in range(a * b)]
+        threshold = rng.choice([0.0, 0.5])
+        want, start = [], 0
+        for a, b in groups:
+            w = [s[start + i * b:start + (i + 1) * b] for i in range(a)]
+            want += [start + i * b + j for i, j in assign(w) if w[i][j] >= threshold]
+            start += a * b
+        got = assign_groups(np.array(s), np.array([a for a, _ in groups]), np.array([b for _, b in groups]),
+                            threshold).tolist()
+        assert got == want
+
+
+def test_the_kernels_compile_without_a_cache_folder(monkeypatch):
+    """Where numba finds no folder to cache compiled code in, the kernels are compiled without a cache."""
+    import numba
+
+    from cmokit.extraction.wordsets import _jit
+
+    real = numba.njit
+
+    def njit(*args, **options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def double(x):
+        return 2 * x
+
+    assert _jit()(double)(21) == 42

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cmokit.core.errors import CmokitError
-from cmokit.extraction.normalise import field_kind, plain_text
+from cmokit.extraction.normalise import field_kind, nfc, plain_text
 from cmokit.extraction.results import TablePair
 from cmokit.package.model import Resource
 
@@ -137,25 +137,38 @@ def _normalised(tp: TablePair, side: str, rows: pl.Series) -> pl.LazyFrame:
     for c in tp.compared:
         v = pl.col(c)
         if field_kind(tp.resource.field(c)) == "text":
-            v = v.str.strip_chars()
-            v = pl.when(v.str.len_bytes() != v.str.len_chars()).then(v.str.normalize("NFC")).otherwise(v)
+            v = nfc(v.str.strip_chars())
         exprs.append(v.alias(c))
     return values.lazy().select(exprs) if exprs else values.lazy()
 
 
-def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str]) -> pl.LazyFrame:
+def _side(tp: TablePair, side: str, rows: pl.Series, sets: list[str], kernel: bool = False) -> pl.LazyFrame:
     """Per given row and compared field: the value's hash (``=``), filled or not (``?``), and for a field compared
-    by set, its set of codes or words as hashes (``~``) and the set's size (``#``)."""
+    by set, its set of codes or words as hashes (``~``) and the set's size (``#``); with ``kernel``, instead of
+    those two, the value the compiled kernel cuts into the set (``w:``, :mod:`cmokit.extraction.wordsets`)."""
     import polars as pl
 
     vals = _normalised(tp, side, rows)
     multi = {c: tp.resource.field(c).multiple for c in sets}
     plain = [c for c in sets if plain_text(tp.resource.field(c))]  # kept for compare's conflicts (``n:``)
-    return vals.select([pl.col(c).alias("n:" + c) for c in plain] +
-        [_tokens(pl.col(c), multi[c]).alias("~" + c) for c in sets]
-        + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
-        + [(pl.col(c) != "").alias("?" + c) for c in tp.compared]).with_columns(
-        [pl.col("~" + c).list.len().cast(pl.Int64).alias("#" + c) for c in sets])
+    if kernel:
+        setcols = [pl.col(c).alias("w:" + c) for c in sets]
+    else:
+        setcols = [_tokens(pl.col(c), multi[c]).alias("~" + c) for c in sets]
+    out = vals.select([pl.col(c).alias("n:" + c) for c in plain] + setcols
+                      + [pl.col(c).hash(seed=0).alias("=" + c) for c in tp.compared]
+                      + [(pl.col(c) != "").alias("?" + c) for c in tp.compared])
+    return out if kernel else out.with_columns([pl.col("~" + c).list.len().cast(pl.Int64).alias("#" + c)
+                                                for c in sets])
+
+
+KERNEL_PAIRS = 50_000  # candidate pairs from which compiled kernels (numba) compute the similarities and assignment
+
+
+def _kernel_available() -> bool:
+    from cmokit.extraction.wordsets import available
+
+    return available()
 
 
 def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.Series:
@@ -171,10 +184,11 @@ def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.
     import polars as pl
 
     sets = [c for c in tp.compared if tp.resource.field(c).multiple or field_kind(tp.resource.field(c)) == "text"]
+    kernel = bool(sets) and cand.height >= KERNEL_PAIRS and _kernel_available()
     pos, lazy, rows_of = [], [], {}
     for s, col in (("a", "_i"), ("b", "_ib")):
         rows = cand.select(pl.col(col).alias("_r")).unique("_r", maintain_order=True).with_row_index("_p")
-        lazy.append(_side(tp, s, rows.get_column("_r"), sets))
+        lazy.append(_side(tp, s, rows.get_column("_r"), sets, kernel))
         rows_of[s] = rows
         pos.append(cand.select(pl.col(col).alias("_r")).join(rows, on="_r", how="left", maintain_order="left")
                    .get_column("_p").alias("_p" + s))
@@ -184,6 +198,16 @@ def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.
         norm = df.select(pl.col("^n:.*$"))
         side[s] = df.drop(norm.columns)
         tp.normalised[s] = (rows_of[s], norm)
+    if kernel:  # the Jaccard index of each set field, one field at a time (memory holds one field's hashes)
+        from cmokit.extraction.wordsets import hash_sets, jaccard
+
+        pa, pb = pairs.get_column("_pa").to_numpy(), pairs.get_column("_pb").to_numpy()
+        for c in sets:
+            codes = tp.resource.field(c).multiple
+            ha, hb = (hash_sets(side[s].get_column("w:" + c), codes) for s in "ab")
+            pairs = pairs.with_columns(pl.Series("&" + c, jaccard(pa, pb, ha, hb)))
+            del ha, hb
+            side = {s: df.drop("w:" + c) for s, df in side.items()}
 
     def a(k: str) -> pl.Expr:
         return pl.lit(side["a"].get_column(k)).gather(pl.col("_pa"))
@@ -194,7 +218,9 @@ def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.
     total, used = pl.lit(0.0), pl.lit(0)
     for c in tp.compared:
         fx, fy = pl.col("?" + c), pl.col("?" + c + "_b")
-        if c in sets:
+        if c in sets and kernel:
+            partial = pl.col("&" + c)
+        elif c in sets:
             inter = pl.col("&" + c).fill_null(0)
             union = pl.col("#" + c) + pl.col("#" + c + "_b") - inter
             partial = pl.when(union > 0).then(inter / union).otherwise(0.0)
@@ -204,12 +230,13 @@ def similarities(tp: TablePair, cand: pl.DataFrame, chunk: int = 250_000) -> pl.
         total = total + pl.when(~(fx | fy)).then(0.0).when(equal).then(1.0).when(fx & fy).then(partial).otherwise(0.0)
         used = used + (fx | fy).cast(pl.Int64)
     score = pl.when(used > 0).then(total / used).otherwise(1.0).alias("_s")
-    cols = [k + c for c in tp.compared for k in "=?"] + ["#" + c for c in sets]
+    cols = [k + c for c in tp.compared for k in "=?"] + ([] if kernel else ["#" + c for c in sets])
+    shared = [pl.col("&" + c) if kernel else
+              a("~" + c).list.set_intersection(b("~" + c)).list.len().cast(pl.Int64).alias("&" + c) for c in sets]
     out = []
     for start in range(0, pairs.height, chunk):
         part = pairs.slice(start, chunk).lazy().select(
-            [a(k) for k in cols] + [b(k).alias(k + "_b") for k in cols]
-            + [a("~" + c).list.set_intersection(b("~" + c)).list.len().cast(pl.Int64).alias("&" + c) for c in sets])
+            [a(k) for k in cols] + [b(k).alias(k + "_b") for k in cols] + shared)
         out.append(part.select(score).collect().get_column("_s"))
     return pl.concat(out) if out else pl.Series("_s", [], pl.Float64)
 
@@ -257,12 +284,18 @@ def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRul
         sizes = cand.group_by("_g", maintain_order=True).agg(pl.col("_pa").max() + 1, pl.col("_pb").max() + 1,
                                                              pl.len().alias("_n"))
         chosen: list[int] = []
-        s_all = cand.get_column("_s").to_list()
-        start = 0
-        for na, nb, n in sizes.select("_pa", "_pb", "_n").iter_rows():
-            w = [s_all[start + i * nb:start + (i + 1) * nb] for i in range(na)]
-            chosen += [start + i * nb + j for i, j in assign(w) if w[i][j] >= rule.threshold]
-            start += n
+        if cand.height >= KERNEL_PAIRS and _kernel_available():  # the same assignment, compiled
+            from cmokit.extraction.assignment import assign_groups
+
+            chosen = assign_groups(cand.get_column("_s").to_numpy(), sizes.get_column("_pa").to_numpy(),
+                                   sizes.get_column("_pb").to_numpy(), rule.threshold).tolist()
+        else:
+            s_all = cand.get_column("_s").to_list()
+            start = 0
+            for na, nb, n in sizes.select("_pa", "_pb", "_n").iter_rows():
+                w = [s_all[start + i * nb:start + (i + 1) * nb] for i in range(na)]
+                chosen += [start + i * nb + j for i, j in assign(w) if w[i][j] >= rule.threshold]
+                start += n
         extra = cand[chosen]
         matched_a, matched_b = set(extra.get_column("_i").to_list()), set(extra.get_column("_ib").to_list())
         pairs.append(extra.select(pl.col("_i").alias("_ia"), "_ib", "_g", pl.col(rule.row).alias("_ra"),

@@ -20,6 +20,21 @@ from cmokit.package.model import Field, Resource
 if TYPE_CHECKING:
     import polars as pl
 
+# typographic marks that text often holds beside ASCII: each is its own NFC form and never composes with a
+# neighbour, so text of ASCII and these marks is already in NFC (and no word character: see
+# cmokit.extraction.wordsets)
+MARKS = "\u2013\u2014\u2018\u2019\u201c\u201d\u2026"  # – — ‘ ’ “ ” …
+NEEDS_NFC = "[^\\x00-\\x7f" + MARKS + "]"  # a character that may change in NFC
+
+
+def nfc(v: pl.Expr) -> pl.Expr:
+    """``v`` in Unicode NFC; only text with a character other than ASCII and :data:`MARKS` is normalised (found by
+    a regular expression, far cheaper than normalising everything)."""
+    import polars as pl
+
+    return pl.when(v.str.contains(NEEDS_NFC)).then(v.str.normalize("NFC")).otherwise(v)
+
+
 def field_kind(f: Field) -> str:
     """``coded`` (enum, boolean, multi-code) or ``text`` (everything else)."""
     return "coded" if (f.coded or f.type == "boolean") else "text"
@@ -43,8 +58,7 @@ def field_exprs(f: Field, src: str, missing: Sequence[str]) -> tuple[pl.Expr, pl
     """(output form, comparison form) of column ``src`` holding values of field ``f``."""
     import polars as pl
 
-    base = pl.col(src).str.strip_chars()
-    base = pl.when(base.str.len_bytes() != base.str.len_chars()).then(base.str.normalize("NFC")).otherwise(base)
+    base = nfc(pl.col(src).str.strip_chars())
     cmap = code_map(f, missing) if field_kind(f) == "coded" else {}
     if f.multiple:
         elem = pl.element().str.strip_chars()

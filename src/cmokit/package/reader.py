@@ -131,9 +131,10 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> tu
                             "spreadsheet or a UTF-16 file saved with a .csv name?). "
                             "Save it as 'CSV UTF-8 (comma delimited)'.", line=line)
         return table, 0
-    source: Path | bytes = file if given is None else data  # polars reads the file itself (faster) if it can
+    # polars parses the bytes already read (as fast as reading the file itself): handing it the path would map the
+    # file a second time beside them, a second copy of the file in the peak memory
+    source: Path | bytes = data
     if bom:
-        source = data
         if not data.isascii():
             try:
                 data.decode("utf-8")
