@@ -418,3 +418,48 @@ def test_submission_symlink_leading_outside_is_not_read(review_copy, tmp_path):
     report = validate_review(review_copy, submission=folder)
     assert report.exit_code == 2
     assert [(p.rule, p.resource) for p in report.errors] == [("path.unsafe", "studies")]
+
+
+class _OneAtATime:
+    """A stand-in for ThreadPoolExecutor that runs every task at once in the calling thread, in order."""
+
+    made = 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        _OneAtATime.made += 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn, items):
+        return [fn(i) for i in items]
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def test_threads_change_nothing_in_the_report(review_copy, monkeypatch):
+    """validate reads and checks files on several threads and checks keys beside the rules: the report (every
+    problem, in order, and the rows per table in package order) must be the one a single thread gives."""
+    set_cell(review_copy, Path("extract/consensus") / "studies.csv", "ayton-2016", "year", "20x6")
+    set_cell(review_copy, Path("extract/consensus") / "cmo.csv", "ayton-2016", "ss_effect", "better")
+    set_cell(review_copy, Path("extract/consensus") / "measures.csv", "ayton-2016", "study_id", "nobody-2020")
+    set_cell(review_copy, Path("extract/consensus") / "appraisal.csv", "ayton-2016", "s1", "NA")
+    threaded = validate_review(review_copy)
+    import cmokit.validation.validate as module
+
+    monkeypatch.setattr(module, "ThreadPoolExecutor", _OneAtATime)
+    single = validate_review(review_copy)
+    assert _OneAtATime.made == 2  # the files' pool and the keys' thread
+    assert [p.rule for p in threaded.problems] == [p.rule for p in single.problems]
+    assert len({p.rule for p in single.problems}) >= 4
+    assert threaded.to_dict() == single.to_dict()
+    names = [r["name"] for r in json.loads((review_copy / "datapackage.json").read_text())["resources"]]
+    assert list(threaded.rows) == [n for n in names if n in threaded.rows] == list(single.rows)
