@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or HERE / "out" / f"build-{args.studies}"
 
     sys.path.insert(0, str(HERE))
-    from make_synthetic import make_review
+    from make_synthetic import generate
 
     from cmokit.package.model import Review
     from cmokit.synthesis.build import build
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not (out / "datapackage.json").exists():
         t = time.perf_counter()
-        info = make_review(out, studies=args.studies, seed=1, errors=0)
+        info = generate(out, studies=args.studies, seed=1, errors=0)
         print(f"generated {out} ({info.get('studies', args.studies):,} studies) in {time.perf_counter() - t:.1f} s")
     csv_bytes = sum(p.stat().st_size for p in (out / "extract" / "consensus").glob("*.csv"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -31,15 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import polars as pl
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
 def perturb(folder: Path, seed: int) -> dict[str, int]:
     """Change reviewer B's copy in place; return how many studies got each kind of change."""
+    import numpy as np
+    import polars as pl
+
     rng = np.random.default_rng(seed)
     studies = pl.read_csv(folder / "studies.csv", infer_schema=False)
     ids = studies["study_id"].to_numpy()
@@ -67,6 +67,8 @@ def perturb(folder: Path, seed: int) -> dict[str, int]:
 
 def worst(folder: Path) -> int:
     """Reviewer B words every free-text cell of every cmo row differently (one word changed); return the rows."""
+    import polars as pl
+
     from cmokit.package.model import Review
 
     cmo = pl.read_csv(folder / "cmo.csv", infer_schema=False)
@@ -78,7 +80,8 @@ def worst(folder: Path) -> int:
 
 
 def child(work: Path) -> None:
-    """One timed comparison in this process: print its figures as JSON."""
+    """One timed comparison in this process: print its figures as JSON. polars is not loaded before cmokit, as in
+    the ``cmokit`` command (cmokit sets polars' allocator up before polars is loaded)."""
     from cmokit.extraction.compare import compare
     from cmokit.package.model import Review
 
@@ -90,25 +93,41 @@ def child(work: Path) -> None:
     unmatched = sum(t.unmatched_a.height + t.unmatched_b.height for p in result.pairs for t in p.tables)
     print(json.dumps({"seconds": seconds, "cpu": cpu, "conflicts": len(result.conflicts), "pairs": overall[0]["n"],
                       "agreement": overall[0]["agreement"], "unmatched": unmatched,
-                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_mib": peak_mib()}))
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory in MiB: ``VmHWM`` of its own address space where Linux gives it (a
+    child's ``ru_maxrss`` starts at its parent's peak: this script builds the review in its own process first),
+    else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 2**20 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=3, help="Time compare this many times (default 3).")
+    ap.add_argument("--repeat", type=int, default=3, help="Time compare this many times (default 3; 0: only build).")
     ap.add_argument("--work", type=Path, default=None, help="Folder to build in (default: a temporary folder).")
     ap.add_argument("--worst", action="store_true", help="Every cmo row of B differs in its text.")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
         return child(args.child)
-    from make_synthetic import make_review
+    import polars as pl
+    from make_synthetic import generate
 
     work = args.work or Path(tempfile.mkdtemp(prefix="cmokit-compare-"))
     t0 = time.perf_counter()
-    make_review(work, studies=args.studies, seed=args.seed, errors=0)
+    generate(work, studies=args.studies, seed=args.seed, errors=0)
     from cmokit.package.model import Review
     from cmokit.package.submission import extraction_resources
 
@@ -137,6 +156,8 @@ def main() -> None:
               f"{r['peak_mib']:,.0f} MiB, for "
               f"{args.studies:,} studies x 2 reviewers ({r['conflicts']:,} conflicts, {r['pairs']:,} value pairs, "
               f"{r['unmatched']:,} unmatched rows, agreement {r['agreement']:.4f})")
+    if not times:  # --repeat 0: only build the folder (with --work, for --child runs)
+        return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     target = 20 if args.worst else 10
     print(f"best of {len(times)}: {min(times):.2f} s (target < {target} s), peak memory {max(peaks):,.0f} MiB at most "

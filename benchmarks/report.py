@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each report (default 3)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(HERE))
-    from make_synthetic import make_review
+    from make_synthetic import generate
 
     from cmokit.synthesis.build import build
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or HERE / "out" / f"report-{args.studies}"
     if not (out / "datapackage.json").exists():
         t = time.perf_counter()
-        make_review(out, studies=args.studies, seed=1, errors=0)
+        generate(out, studies=args.studies, seed=1, errors=0)
         print(f"\ngenerated {out} ({args.studies:,} studies) in {time.perf_counter() - t:.1f} s")
     else:
         from make_synthetic import sync_package

@@ -84,7 +84,7 @@ def machine() -> str:
 
 def ensure(dir_: Path, studies: int, seed: int, errors: int | None) -> dict:
     sys.path.insert(0, str(HERE))
-    from make_synthetic import KINDS, make_review, sync_package
+    from make_synthetic import KINDS, generate, sync_package
 
     inj = dir_ / "injected.json"
     if inj.exists():
@@ -94,7 +94,7 @@ def ensure(dir_: Path, studies: int, seed: int, errors: int | None) -> dict:
             return info
 
     t = time.perf_counter()
-    info = make_review(dir_, studies, seed, errors if errors is not None else 2 * len(KINDS))
+    info = generate(dir_, studies, seed, errors if errors is not None else 2 * len(KINDS))
     print(f"generated {dir_} in {time.perf_counter() - t:.1f} s")
     return info
 

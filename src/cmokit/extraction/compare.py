@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 from cmokit.core.errors import CmokitError, DataInvalid
 from cmokit.core.problems import ERROR, Problem
 from cmokit.extraction.agreement import alpha_from_coincidences, kappa_from_counts
-from cmokit.extraction.matching import MatchRule, match_rows, match_rule
+from cmokit.extraction.matching import MatchRule, match_rows, match_rule, row_hash
 from cmokit.extraction.normalise import field_exprs, field_kind, normalise_frame, normalise_text, plain_text
+from cmokit.extraction.packed import Packed, pack
 from cmokit.extraction.results import ROW_FIELD, Comparison, Conflicts, FieldStat, PairComparison, TablePair
 from cmokit.package.model import Resource, Review
 from cmokit.package.reader import shown_path
@@ -73,7 +74,8 @@ def read_submission_table(review: Review, resource: Resource, path: Path) -> pl.
     structure problem (encoding, delimiter, header, ragged rows, quotes) or a duplicate key is refused with the same
     rule ids, lines and fixes (:class:`SubmissionInvalid`).
     """
-    table = read_any(resource, path, shown_path(path, review.root))  # a CSV file or a workbook's sheet
+    shown = shown_path(path, review.root)
+    table = read_any(resource, path, shown)  # a CSV file or a workbook's sheet
     problems = [p for p in table.problems if p.severity == ERROR]
     if table.frame is not None and not problems:
         problems = check_keys(table, {}, foreign=False)
@@ -102,32 +104,59 @@ def _row_sort(rule: MatchRule | None, side: str) -> pl.Expr:
     return e.alias(f"_n{side}")
 
 
-def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | None,
-                ids: tuple[str, str] = ("a", "b")) -> TablePair:
-    """Align two submissions' rows of one table (see the module docstring for the rules); ``ids`` name the two
-    reviewers in the statistics and conflicts."""
-    import polars as pl
-
+def _layout(resource: Resource) -> tuple[MatchRule | None, list[str], list[str]]:
+    """The table's match rule, the fields its rows are grouped by, and the fields compared."""
     rule = match_rule(resource)
     pk = list(resource.primary_key)
     if rule:
         group, skip = list(rule.within), set(rule.within) | {rule.row}
     else:
         group, skip = pk[:1], set(pk)
-    compared = [f.name for f in resource.fields if f.name not in skip]
-    a = normalise_frame(fa, resource, compared) if fa is not None else None
-    b = normalise_frame(fb, resource, compared) if fb is not None else None
+    return rule, group, [f.name for f in resource.fields if f.name not in skip]
+
+
+def prepare_side(resource: Resource, df: pl.DataFrame, side: str, *, hashed: bool = False) -> pl.DataFrame:
+    """One submission's table made ready for :func:`align_table`: normalised (:func:`normalise_frame`), with its
+    group ``_g`` and row number ``_n<side>``; ``hashed``: also its rows' content hash ``_h`` and its free-text
+    values' hashes ``_h~field`` (matched tables: :func:`cmokit.extraction.matching.row_hash`)."""
+    import polars as pl
+
+    rule, group, compared = _layout(resource)
+    out = normalise_frame(df, resource, compared).with_columns(_group_expr(group).alias("_g"), _row_sort(rule, side))
+    if not (hashed and rule):
+        return out
+    texts = [c for c in compared if field_kind(resource.field(c)) == "text"]
+    return out.with_columns(pl.col("~" + c).hash(seed=0).alias("_h~" + c) for c in texts).with_columns(
+        row_hash(compared, texts))
+
+
+def align_table(resource: Resource, fa: pl.DataFrame | Packed | None, fb: pl.DataFrame | Packed | None,
+                ids: tuple[str, str] = ("a", "b"), *, prepared: bool = False) -> TablePair:
+    """Align two submissions' rows of one table (see the module docstring for the rules); ``ids`` name the two
+    reviewers in the statistics and conflicts; ``prepared``: the frames come from :func:`prepare_side` (and may be
+    packed, :mod:`cmokit.extraction.packed`)."""
+    import polars as pl
+
+    rule, group, compared = _layout(resource)
+    pk = list(resource.primary_key)
+    both_sides = fa is not None and fb is not None
+    if prepared:
+        a, b = fa, fb
+    else:
+        a = prepare_side(resource, fa, "a", hashed=both_sides) if fa is not None else None
+        b = prepare_side(resource, fb, "b", hashed=both_sides) if fb is not None else None
     empty = _empty_keys()
     pairs = pl.DataFrame(schema={"_ia": pl.UInt32, "_ib": pl.UInt32, "_key": pl.String})
     tp = TablePair(resource, rule, compared, a, b, pairs, empty, empty.rename({"_ia": "_ib"}), empty,
                    empty.rename({"_ia": "_ib"}))
 
-    def keyed(df: pl.DataFrame, side: str) -> pl.DataFrame:
+    def keyed(df: pl.DataFrame | Packed, side: str) -> pl.DataFrame:
+        cols = df.select(*dict.fromkeys(["_i", *group, *([rule.row] if rule else pk)]))
         if rule:
             k = pl.concat_str([_group_expr(group), pl.lit(f" / {rule.row} {side}="), pl.col(rule.row)])
         else:
             k = _group_expr(pk)
-        return df.select(pl.col("_i").alias(f"_i{side}"), k.alias("_key"))
+        return cols.select(pl.col("_i").alias(f"_i{side}"), k.alias("_key"))
 
     if a is None or b is None:
         if a is not None:
@@ -135,12 +164,11 @@ def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | 
         if b is not None:
             tp.only_b = keyed(b, "b")
         return tp
-    a = a.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "a"))
-    b = b.with_columns(_group_expr(group).alias("_g"), _row_sort(rule, "b"))
-    tp.a, tp.b = a, b
     # from here on only keys and row indexes are joined (the values are gathered column by column when compared)
     keys = list(dict.fromkeys([*group, *([rule.row] if rule else pk)]))
     ka, kb = a.select("_i", "_g", "_na", *keys), b.select("_i", "_g", "_nb", *keys)
+    if rule:
+        ka, kb = ka.with_columns(a.get_column("_h")), kb.with_columns(b.get_column("_h"))
     shared = ka.select("_g").unique().join(kb.select("_g").unique(), on="_g", how="inner")
     tp.only_a = keyed(ka.join(shared, on="_g", how="anti"), "a")
     tp.only_b = keyed(kb.join(shared, on="_g", how="anti"), "b")
@@ -159,10 +187,16 @@ def align_table(resource: Resource, fa: pl.DataFrame | None, fb: pl.DataFrame | 
     return tp
 
 
-def _row_json(df: pl.DataFrame, idx: list[int], fields: list[str]) -> list[str]:
+def _rows_at(df: pl.DataFrame | Packed, idx: list[int], names: list[str]) -> pl.DataFrame:
+    """The rows of ``df`` whose ``_i`` is in ``idx``: columns ``_i`` and ``names``, one column at a time."""
     import polars as pl
 
-    rows = df.filter(pl.col("_i").is_in(idx)).select("_i", *fields)
+    keep = df.get_column("_i").is_in(pl.Series(idx, dtype=pl.UInt32).implode())
+    return pl.DataFrame([df.get_column(n).filter(keep) for n in dict.fromkeys(["_i", *names])])
+
+
+def _row_json(df: pl.DataFrame | Packed, idx: list[int], fields: list[str]) -> list[str]:
+    rows = _rows_at(df, idx, fields)
     by = {r["_i"]: {k: normalise_text(v) if isinstance(v, str) else v for k, v in r.items()}
           for r in rows.iter_rows(named=True)}
     return [json.dumps({f: by[i][f] for f in fields if by[i][f] != ""}, ensure_ascii=False) for i in idx]
@@ -183,6 +217,55 @@ def _normalised_text(tp: TablePair, c: str, cached: dict[str, pl.Series], r: pl.
     return out[0], out[1]
 
 
+def _field_pairs(tp: TablePair, c: str, ia: pl.Series, ib: pl.Series, cached: dict[str, pl.Series],
+                 missing: list[str]) -> tuple[int, int, float | None, pl.DataFrame]:
+    """(n, agreed, kappa, conflicts ``_r, value_a, value_b``) of field ``c`` over the aligned pairs ``ia``/``ib``
+    (a function of its own, so that the field's columns are freed before the next field's are gathered)."""
+    import polars as pl
+
+    f = tp.resource.field(c)
+    kind = field_kind(f)
+    x, y = tp.a.get_column("~" + c).gather(ia), tp.b.get_column("~" + c).gather(ib)
+    pair = pl.DataFrame({"x": x, "y": y}).with_row_index("_r")
+    if kind == "text":
+        # free text was left raw: equal raw values are equal (blank when only whitespace); normalise only the
+        # pairs that differ
+        filled_same = pair.select(((pl.col("x") == pl.col("y")) & ~pl.col("x").str.contains(r"^\s*$")).sum()).item()
+        ox, cx = field_exprs(f, "x", missing)
+        oy, cy = field_exprs(f, "y", missing)
+        diff = pair.filter(pl.col("x") != pl.col("y"))
+        done = _normalised_text(tp, c, cached, diff.get_column("_r")) if plain_text(f) else None
+        if done is not None:  # normalised by the matching already
+            diff = diff.select("_r").with_columns(done[0].alias("ox"), done[1].alias("oy"))
+        elif plain_text(f):
+            diff = diff.select("_r", ox.alias("ox"), oy.alias("oy"))
+        else:
+            diff = diff.select("_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
+        if plain_text(f):  # the output form is the comparison form
+            diff = diff.with_columns(pl.col("ox").alias("cx"), pl.col("oy").alias("cy"))
+        both = (pl.col("cx") != "") & (pl.col("cy") != "")
+        n_d, agree_d = diff.select(both.sum().alias("n"),
+                                   (both & (pl.col("cx") == pl.col("cy"))).sum().alias("agree")).row(0)
+        n, agree = filled_same + (n_d or 0), filled_same + (agree_d or 0)
+        conf = diff.filter(pl.col("cx") != pl.col("cy")).select("_r", pl.col("ox").alias("value_a"),
+                                                               pl.col("oy").alias("value_b"))
+        kappa = None
+    else:
+        both = (pl.col("x") != "") & (pl.col("y") != "")
+        n, agree = pair.select(both.sum().alias("n"), (both & (pl.col("x") == pl.col("y"))).sum().alias("agree")
+                               ).row(0)
+        n, agree = int(n or 0), int(agree or 0)
+        kappa = None
+        if n:
+            filled = pair.filter(both)
+            kappa = kappa_from_counts(n, agree, dict(filled.get_column("x").value_counts().iter_rows()),
+                                      dict(filled.get_column("y").value_counts().iter_rows()))
+        r = pair.filter(pl.col("x") != pl.col("y")).get_column("_r")
+        conf = pl.DataFrame({"_r": r, "value_a": tp.a.get_column(c).gather(ia.gather(r)),
+                             "value_b": tp.b.get_column(c).gather(ib.gather(r))})
+    return int(n), int(agree), kappa, conf
+
+
 def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
     """Per compared field: statistics and conflicts of the aligned pairs, one column at a time (so that memory holds
     one column of each side beside the tables, not a join of every column)."""
@@ -198,49 +281,9 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
               .get_column("_p") for s, ids in (("a", ia), ("b", ib))} if set(tp.normalised) == {"a", "b"} else {}
     frames = []
     for idx, c in enumerate(tp.compared):
-        f = tp.resource.field(c)
-        kind = field_kind(f)
-        x, y = tp.a.get_column("~" + c).gather(ia), tp.b.get_column("~" + c).gather(ib)
-        pair = pl.DataFrame({"x": x, "y": y}).with_row_index("_r")
-        if kind == "text":
-            # free text was left raw: equal raw values are equal (blank when only whitespace); normalise only the
-            # pairs that differ
-            same = pair.filter(pl.col("x") == pl.col("y"))
-            filled_same = same.filter(~pl.col("x").str.contains(r"^\s*$")).height
-            ox, cx = field_exprs(f, "x", missing)
-            oy, cy = field_exprs(f, "y", missing)
-            diff = pair.filter(pl.col("x") != pl.col("y"))
-            done = _normalised_text(tp, c, cached, diff.get_column("_r")) if plain_text(f) else None
-            if done is not None:  # normalised by the matching already
-                diff = diff.select("_r").with_columns(done[0].alias("ox"), done[1].alias("oy"))
-            elif plain_text(f):
-                diff = diff.select("_r", ox.alias("ox"), oy.alias("oy"))
-            else:
-                diff = diff.select("_r", ox.alias("ox"), cx.alias("cx"), oy.alias("oy"), cy.alias("cy"))
-            if plain_text(f):  # the output form is the comparison form
-                diff = diff.with_columns(pl.col("ox").alias("cx"), pl.col("oy").alias("cy"))
-            both = (pl.col("cx") != "") & (pl.col("cy") != "")
-            n_d, agree_d = diff.select(both.sum().alias("n"),
-                                       (both & (pl.col("cx") == pl.col("cy"))).sum().alias("agree")).row(0)
-            n, agree = filled_same + (n_d or 0), filled_same + (agree_d or 0)
-            conf = diff.filter(pl.col("cx") != pl.col("cy")).select("_r", pl.col("ox").alias("value_a"),
-                                                                   pl.col("oy").alias("value_b"))
-            kappa = None
-        else:
-            both = (pl.col("x") != "") & (pl.col("y") != "")
-            n, agree = pair.select(both.sum().alias("n"), (both & (pl.col("x") == pl.col("y"))).sum().alias("agree")
-                                   ).row(0)
-            n, agree = int(n or 0), int(agree or 0)
-            kappa = None
-            if n:
-                filled = pair.filter(both)
-                kappa = kappa_from_counts(n, agree, dict(filled.get_column("x").value_counts().iter_rows()),
-                                          dict(filled.get_column("y").value_counts().iter_rows()))
-            r = pair.filter(pl.col("x") != pl.col("y")).get_column("_r")
-            conf = pl.DataFrame({"_r": r, "value_a": tp.a.get_column(c).gather(ia.gather(r)),
-                                 "value_b": tp.b.get_column(c).gather(ib.gather(r))})
-        tp.stats.append(FieldStat(tp.table, c, kind, int(n), int(agree), agree / n if n else None, kappa,
-                                  conf.height, *ids))
+        n, agree, kappa, conf = _field_pairs(tp, c, ia, ib, cached, missing)
+        tp.stats.append(FieldStat(tp.table, c, field_kind(tp.resource.field(c)), n, agree, agree / n if n else None,
+                                  kappa, conf.height, *ids))
         if conf.height:
             frames.append(conf.select(pl.lit(0, pl.Int8).alias("_s"), pl.col("_r").cast(pl.Int64),
                                       pl.lit(idx, pl.Int32).alias("_f"), pl.lit(c).alias("field"), "value_a",
@@ -254,8 +297,7 @@ def _compare_fields(tp: TablePair, ids: tuple[str, str]) -> None:
         if not frame.height:
             continue
         idx = frame[f"_i{side}"].to_list()
-        info = df.filter(pl.col("_i").is_in(idx)).select(
-            "_i", "_g", _row_sort(tp.rule, side).alias("_n")).rows_by_key("_i", unique=True)
+        info = _rows_at(df, idx, ["_g", f"_n{side}"]).rows_by_key("_i", unique=True)
         js = _row_json(df, idx, fields)
         g_num = [info[i] for i in idx]
         rows_in_order.append(pl.DataFrame({
@@ -290,12 +332,21 @@ def compare_pair(review: Review, a: Submission, b: Submission, *, slim: bool = F
     for r in extraction_resources(review):
         if r.name not in a.files and r.name not in b.files:
             continue
-        fa = read_submission_table(review, r, a.files[r.name]) if r.name in a.files else None
-        fb = read_submission_table(review, r, b.files[r.name]) if r.name in b.files else None
-        tp = align_table(r, fa, fb, (a.id, b.id))
+        both = r.name in a.files and r.name in b.files
+        fa: pl.DataFrame | Packed | None = None
+        if r.name in a.files:
+            fa = prepare_side(r, read_submission_table(review, r, a.files[r.name]), "a", hashed=both)
+        if slim and both:
+            # A's long texts are held compressed while B's table is parsed (memory holds one table's texts, not two)
+            compared = [f for f in r.fields if "~" + f.name in fa.columns]
+            fa = pack(fa, [f.name for f in compared if field_kind(f) == "text"])
+        fb = None
+        if r.name in b.files:
+            fb = prepare_side(r, read_submission_table(review, r, b.files[r.name]), "b", hashed=both)
+        tp = align_table(r, fa, fb, (a.id, b.id), prepared=True)
         del fa, fb
         if slim:
-            tp.a, tp.b = (None if df is None else df.select([c for c in ("_i", "study_id") if c in df.columns])
+            tp.a, tp.b = (None if df is None else df.select(*[c for c in ("_i", "study_id") if c in df.columns])
                           for df in (tp.a, tp.b))
         tables.append(tp)
     return PairComparison(a, b, tables)

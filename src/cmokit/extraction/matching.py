@@ -98,25 +98,37 @@ def assign(weights: list[list[float]]) -> list[tuple[int, int]]:
 
 
 def _equal(tp: TablePair, ia: pl.Series, ib: pl.Series) -> pl.Series:
-    """Per pair of rows (indexes ``ia`` of A, ``ib`` of B): is every compared value equal? One column at a time."""
+    """Per pair of rows (indexes ``ia`` of A, ``ib`` of B): is every compared value equal? One column at a time.
+
+    A column held packed (:mod:`cmokit.extraction.packed`) is compared by its values' 64-bit hashes instead, so
+    that it is not unpacked for this: a collision (about one in 10^19 per pair) could pair two rows as identical;
+    what compare reports about a pair is still decided on the values themselves, so their differences would be
+    listed as conflicts.
+    """
     import polars as pl
+
+    from cmokit.extraction.packed import holds
 
     same = pl.Series([True] * len(ia), dtype=pl.Boolean)
     for c in tp.compared:
-        same = same & (tp.a.get_column("~" + c).gather(ia) == tp.b.get_column("~" + c).gather(ib))
+        if holds(tp.a, "~" + c) or holds(tp.b, "~" + c):  # the hashes compare.prepare_side made (``_h~field``)
+            x, y = tp.a.get_column("_h~" + c).gather(ia), tp.b.get_column("_h~" + c).gather(ib)
+        else:
+            x, y = tp.a.get_column("~" + c).gather(ia), tp.b.get_column("~" + c).gather(ib)
+        same = same & (x == y)
     return same
 
 
-def _content_hash(tp: TablePair, side: str, keys: pl.DataFrame) -> pl.DataFrame:
-    """``keys`` with ``_h``: a hash of the row's compared values (it only proposes pairs; _equal confirms them)."""
+def row_hash(compared: list[str], hashed: list[str] = ()) -> pl.Expr:
+    """``_h``: a hash of a row's compared values (``~field`` columns; for the fields ``hashed``, their values' hashes
+    already in ``_h~field``); it only proposes pairs, ``_equal`` confirms them. A hash of the columns' hashes: as
+    exact as a hash of the values (equal rows, equal hashes), faster."""
     import polars as pl
 
-    df = tp.a if side == "a" else tp.b
-    cmpcols = ["~" + c for c in tp.compared]
-    # a hash of the columns' hashes: as exact as a hash of the values (equal rows, equal hashes), faster
-    h = df.select(pl.struct([pl.col(c).hash(seed=0) for c in cmpcols]).hash().alias("_h")) if cmpcols else \
-        pl.DataFrame({"_h": pl.repeat(0, df.height, dtype=pl.UInt64, eager=True)})
-    return keys.with_columns(h.get_column("_h").gather(keys.get_column("_i")))
+    if not compared:
+        return pl.lit(0, pl.UInt64).alias("_h")
+    return pl.struct([pl.col("_h~" + c) if c in hashed else pl.col("~" + c).hash(seed=0) for c in compared]
+                     ).hash().alias("_h")
 
 
 def _tokens(values: pl.Expr, multi: bool) -> pl.Expr:
@@ -247,7 +259,7 @@ def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRul
     joined; the values are compared column by column (memory holds one column of the candidate pairs at a time)."""
     import polars as pl
 
-    ka, kb = _content_hash(tp, "a", sa), _content_hash(tp, "b", sb)
+    ka, kb = sa, sb  # with their content hash _h (compare.prepare_side)
     # step 1: the same row number and identical content (the usual case: one cheap join)
     cand = ka.select("_i", "_g", rule.row, "_h").join(kb.select(pl.col("_i").alias("_ib"), "_g", rule.row, "_h"),
                                                        on=["_g", rule.row, "_h"], how="inner")
@@ -275,7 +287,8 @@ def match_rows(tp: TablePair, sa: pl.DataFrame, sb: pl.DataFrame, rule: MatchRul
     la = left_a.select("_i", "_g", rule.row).with_columns(pl.int_range(pl.len()).over("_g").alias("_pa"))
     lb = left_b.select(pl.col("_i").alias("_ib"), "_g", pl.col(rule.row).alias("_rowb")).with_columns(
         pl.int_range(pl.len()).over("_g").alias("_pb"))
-    cand = la.join(lb, on="_g", how="inner").sort("_g", "_pa", "_pb")
+    # la and lb are in (group, position) order, so the join in left-right order is sorted by (_g, _pa, _pb)
+    cand = la.join(lb, on="_g", how="inner", maintain_order="left_right")
     matched_a: set[int] = set()
     matched_b: set[int] = set()
     if cand.height:

@@ -104,6 +104,11 @@ def _read(resource: Resource, file: Path, shown: str, given: bytes | None) -> tu
         problem("file.unsafe", f"{shown}: is not a regular file (a folder, pipe, socket or device); it was not read. "
                                "Put the CSV file itself there.")
         return table, 0
+    if given is None:
+        surveyed = _read_surveyed(file, resource, dialect, problem)
+        if surveyed is not None:
+            table.header, table.frame = surveyed
+            return table, 0
     try:
         data = file.read_bytes() if given is None else given
     except OSError as exc:
@@ -241,20 +246,44 @@ def _scan(data: bytes, sep: int = 44, quote: int = 34) -> tuple[list[int], list[
     return lines.tolist(), cnt.tolist(), blank.tolist(), bool(carry)
 
 
-def _records(data: bytes, source: Path | bytes, header: list[str], header_lines: int, keep: dict[int, str],
-             problem, dialect: Dialect) -> pl.DataFrame:
+def _read_surveyed(file: Path, resource: Resource, dialect: Dialect, problem
+                   ) -> tuple[list[str], pl.DataFrame] | None:
+    """(header, records) of a large file of the usual kind, read by polars from the disk after a survey
+    (:mod:`cmokit.package.survey`); None when the file must be read into memory first (anything unusual)."""
+    from cmokit.package import survey as sv
+
+    try:
+        if not sv.surveyable(dialect) or file.stat().st_size <= sv.SURVEY_BYTES:
+            return None
+        s = sv.survey(file)
+    except OSError:  # the whole read reports it
+        return None
+    if s.nul or s.blank or s.head.startswith((BOM, b"\xff\xfe", b"\xfe\xff")):
+        return None
+    header, header_lines = _header(s.head, dialect)
+    if len(header) <= 1 or s.head.count(b"\n") <= header_lines:  # one column, or a header longer than the piece
+        return None
+    keep = header_problems(header, resource, problem)
+    return header, _records(None, file, header, header_lines, keep, problem, dialect, lines=s.lines)
+
+
+def _records(data: bytes | None, source: Path | bytes, header: list[str], header_lines: int, keep: dict[int, str],
+             problem, dialect: Dialect, lines: int | None = None) -> pl.DataFrame:
     """The data records as a frame of strings, with physical lines; report ragged records.
 
     Fast path: polars reads the file; the line of record i is ``1 + header lines + i + newlines inside the cells
     of records before it``; the total must match the file's line count. Records whose last cell is empty may be
     short (polars pads them silently): only those are re-read with the csv module. Anything odd (a long record,
-    stray quotes, a mismatch) switches to the exact vectorised scan of the bytes.
+    stray quotes, a mismatch) switches to the exact vectorised scan of the bytes. ``data`` None: polars reads the
+    file ``source`` (of ``lines`` physical lines), and its bytes are read only if a slower path needs them.
     """
     import polars as pl
 
     width = len(header)
     positional = [f"c{i}" for i in range(width)]
-    frame = None if dialect.python_only else _fast(data, source, width, header_lines, positional, dialect)
+    frame = None if dialect.python_only else _fast(data, source, width, header_lines, positional, dialect, lines)
+    if data is None and (frame is None or isinstance(frame, str)):
+        data = Path(source).read_bytes()
     if frame is None:
         frame = _scanned(data, width, header_lines, positional, dialect)
     if isinstance(frame, str):  # polars found invalid UTF-8 that the cheap check let through
@@ -290,9 +319,10 @@ def _reencode(data: bytes, problem) -> tuple[bytes, bytes]:
     return data, data
 
 
-def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
-          positional: list[str], dialect: Dialect) -> pl.DataFrame | str | None:
-    """polars read + line numbers from embedded newlines; None when the exact scan is needed."""
+def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: int,
+          positional: list[str], dialect: Dialect, lines: int | None = None) -> pl.DataFrame | str | None:
+    """polars read + line numbers from embedded newlines; None when the exact scan is needed. ``data`` None: the
+    file ``source`` has ``lines`` physical lines (its bytes are read only for records to recount)."""
     import polars as pl
 
     try:
@@ -303,7 +333,7 @@ def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
     if frame.width != width:
         return None
     n = frame.height
-    total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    total_lines = lines if data is None else data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if n == 0:
         return frame.with_columns(pl.lit(None, pl.Int64).alias(LINE), pl.lit(False).alias(RAGGED),
                                   pl.lit(width, pl.Int64).alias("__cells")) if total_lines == header_lines else None
@@ -321,7 +351,7 @@ def _fast(data: bytes, source: Path | bytes, width: int, header_lines: int,
     if cand:
         if len(cand) > 5000:
             return None
-        cells = _recount(data, cand, frame, dialect)
+        cells = _recount(Path(source).read_bytes() if data is None else data, cand, frame, dialect)
     frame = frame.drop("__emb")
     counts = pl.col(LINE).replace_strict(list(cells), list(cells.values()), default=width, return_dtype=pl.Int64) \
         if cells else pl.lit(width, pl.Int64)
