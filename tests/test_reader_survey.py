@@ -64,7 +64,8 @@ def same(a, b) -> None:
 
 @pytest.mark.parametrize("seed", range(30))
 def test_random_files_read_the_same_surveyed(tmp_path, monkeypatch, seed):
-    """Quoted commas, quotes and line breaks, CRLF, BOMs, blank lines, short and long records, empty last cells."""
+    """Compare at scale (memory): random files (quoted commas, quotes and line breaks, CRLF, BOMs, blank lines, short
+    and long records, empty last cells) read the same surveyed, whatever the size of the pieces."""
     rng = random.Random(seed)
     width = rng.randint(2, 7)
     path = tmp_path / "t.csv"
@@ -75,7 +76,8 @@ def test_random_files_read_the_same_surveyed(tmp_path, monkeypatch, seed):
 
 @pytest.mark.parametrize("case", list(ODD))
 def test_odd_files_read_the_same_surveyed(tmp_path, monkeypatch, case):
-    """Files the survey hands back to the in-memory read (NUL, UTF-16, BOM...) and files it reads itself."""
+    """Compare at scale (memory): files the survey hands back to the in-memory read (NUL, UTF-16, BOM...) and files
+    it reads itself give the same table and problems."""
     path = tmp_path / "t.csv"
     path.write_bytes(ODD[case])
     whole, surveyed, _ = both_ways(monkeypatch, resource(2), path)
@@ -83,8 +85,8 @@ def test_odd_files_read_the_same_surveyed(tmp_path, monkeypatch, case):
 
 
 def test_a_clean_file_is_never_held_whole(tmp_path, monkeypatch):
-    """The point of the survey: a clean file (no record to recount) is read by polars from the disk, its bytes
-    never read whole; one with something odd is (and is reported as before)."""
+    """Compare at scale (memory), the point of the survey: a clean file (no record to recount) is read by polars
+    from the disk, its bytes never read whole; one with something odd is (and is reported as before)."""
     path = tmp_path / "t.csv"
     path.write_bytes(b"f0,f1\n" + b'a,"x\ny, z"\nb,c\n' * 200)
     whole, surveyed, held = both_ways(monkeypatch, resource(2), path)
@@ -96,7 +98,8 @@ def test_a_clean_file_is_never_held_whole(tmp_path, monkeypatch):
 
 
 def test_the_bundled_review_reads_the_same_surveyed(monkeypatch):
-    """Every CSV of the bundled review (the paper's text: curly quotes, line breaks, empty cells)."""
+    """Compare at scale (memory): every CSV of the bundled review (the paper's text: curly quotes, line breaks, empty
+    cells) reads the same surveyed."""
     review = Review.open(Path(__file__).resolve().parents[1])
     for res in review.resources:
         if res.path.suffix == ".csv" and res.path.exists():

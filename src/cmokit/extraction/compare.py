@@ -74,8 +74,7 @@ def read_submission_table(review: Review, resource: Resource, path: Path) -> pl.
     structure problem (encoding, delimiter, header, ragged rows, quotes) or a duplicate key is refused with the same
     rule ids, lines and fixes (:class:`SubmissionInvalid`).
     """
-    shown = shown_path(path, review.root)
-    table = read_any(resource, path, shown)  # a CSV file or a workbook's sheet
+    table = read_any(resource, path, shown_path(path, review.root))  # a CSV file or a workbook's sheet
     problems = [p for p in table.problems if p.severity == ERROR]
     if table.frame is not None and not problems:
         problems = check_keys(table, {}, foreign=False)

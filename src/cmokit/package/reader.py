@@ -261,7 +261,7 @@ def _read_surveyed(file: Path, resource: Resource, dialect: Dialect, problem
     if s.nul or s.blank or s.head.startswith((BOM, b"\xff\xfe", b"\xfe\xff")):
         return None
     header, header_lines = _header(s.head, dialect)
-    if len(header) <= 1 or s.head.count(b"\n") <= header_lines:  # one column, or a header longer than the piece
+    if len(header) <= 1 or s.head.count(b"\n") <= header_lines:  # one column, or a header beyond the first bytes
         return None
     keep = header_problems(header, resource, problem)
     return header, _records(None, file, header, header_lines, keep, problem, dialect, lines=s.lines)
