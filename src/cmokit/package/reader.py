@@ -25,6 +25,8 @@ from cmokit.package.model import Resource
 if TYPE_CHECKING:
     import polars as pl
 
+    from cmokit.package.survey import Survey
+
 csv.field_size_limit(2**31 - 1)  # a cell may be as long as the file: the csv module's default stops at 128 KiB
 
 LINE = "__line"
@@ -255,7 +257,7 @@ def _read_surveyed(file: Path, resource: Resource, dialect: Dialect, problem
     try:
         if not sv.surveyable(dialect) or file.stat().st_size <= sv.SURVEY_BYTES:
             return None
-        s = sv.survey(file)
+        s = sv.survey(file, dialect.delimiter.encode())
     except OSError:  # the whole read reports it
         return None
     if s.nul or s.blank or s.head.startswith((BOM, b"\xff\xfe", b"\xfe\xff")):
@@ -264,24 +266,26 @@ def _read_surveyed(file: Path, resource: Resource, dialect: Dialect, problem
     if len(header) <= 1 or s.head.count(b"\n") <= header_lines:  # one column, or a header beyond the first bytes
         return None
     keep = header_problems(header, resource, problem)
-    return header, _records(None, file, header, header_lines, keep, problem, dialect, lines=s.lines)
+    return header, _records(None, file, header, header_lines, keep, problem, dialect, survey=s)
 
 
 def _records(data: bytes | None, source: Path | bytes, header: list[str], header_lines: int, keep: dict[int, str],
-             problem, dialect: Dialect, lines: int | None = None) -> pl.DataFrame:
+             problem, dialect: Dialect, survey: Survey | None = None) -> pl.DataFrame:
     """The data records as a frame of strings, with physical lines; report ragged records.
 
     Fast path: polars reads the file; the line of record i is ``1 + header lines + i + newlines inside the cells
     of records before it``; the total must match the file's line count. Records whose last cell is empty may be
-    short (polars pads them silently): only those are re-read with the csv module. Anything odd (a long record,
+    short (polars pads them silently): their cells are counted from the separators that end their last line
+    (:func:`_short_or_empty`). Anything odd (a long record,
     stray quotes, a mismatch) switches to the exact vectorised scan of the bytes. ``data`` None: polars reads the
-    file ``source`` (of ``lines`` physical lines), and its bytes are read only if a slower path needs them.
+    file ``source`` (whose ``survey`` says what the bytes would), and its bytes are read only if a slower path
+    needs them.
     """
     import polars as pl
 
     width = len(header)
     positional = [f"c{i}" for i in range(width)]
-    frame = None if dialect.python_only else _fast(data, source, width, header_lines, positional, dialect, lines)
+    frame = None if dialect.python_only else _fast(data, source, width, header_lines, positional, dialect, survey)
     if data is None and (frame is None or isinstance(frame, str)):
         data = Path(source).read_bytes()
     if frame is None:
@@ -320,9 +324,9 @@ def _reencode(data: bytes, problem) -> tuple[bytes, bytes]:
 
 
 def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: int,
-          positional: list[str], dialect: Dialect, lines: int | None = None) -> pl.DataFrame | str | None:
+          positional: list[str], dialect: Dialect, survey: Survey | None = None) -> pl.DataFrame | str | None:
     """polars read + line numbers from embedded newlines; None when the exact scan is needed. ``data`` None: the
-    file ``source`` has ``lines`` physical lines (its bytes are read only for records to recount)."""
+    ``survey`` of the file ``source`` gives its lines."""
     import polars as pl
 
     try:
@@ -333,7 +337,7 @@ def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: in
     if frame.width != width:
         return None
     n = frame.height
-    total_lines = lines if data is None else data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    total_lines = survey.lines if data is None else data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if n == 0:
         return frame.with_columns(pl.lit(None, pl.Int64).alias(LINE), pl.lit(False).alias(RAGGED),
                                   pl.lit(width, pl.Int64).alias("__cells")) if total_lines == header_lines else None
@@ -346,12 +350,9 @@ def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: in
     last_line, last_emb = frame.select(pl.col(LINE).last(), pl.col("__emb").last()).row(0)
     if last_line + last_emb != total_lines:
         return None
-    cand = frame.filter(pl.col(positional[-1]).is_null()).get_column(LINE).to_list() if width > 1 else []
-    cells = {}
-    if cand:
-        if len(cand) > 5000:
-            return None
-        cells = _recount(Path(source).read_bytes() if data is None else data, cand, frame, dialect)
+    cells = _short_or_empty(frame, positional, source, survey, data, dialect) if width > 1 else {}
+    if cells is None:
+        return None
     frame = frame.drop("__emb")
     counts = pl.col(LINE).replace_strict(list(cells), list(cells.values()), default=width, return_dtype=pl.Int64) \
         if cells else pl.lit(width, pl.Int64)
@@ -361,24 +362,45 @@ def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: in
     return frame.filter(~blank) if blank.any() else frame
 
 
-def _recount(data: bytes, cand: list[int], frame: pl.DataFrame, dialect: Dialect) -> dict[int, int]:
-    """Cells of the records starting at the physical lines ``cand`` (0 for a blank line), read with the csv module."""
-    import numpy as np
+def _short_or_empty(frame: pl.DataFrame, positional: list[str], source: Path | bytes, survey: Survey | None,
+                    data: bytes | None, dialect: Dialect) -> dict[int, int] | None:
+    """Cells of the records whose last cell polars read as null (0 for a blank line), by their first line; None
+    when the survey cannot say (the exact scan decides).
 
-    arr = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(arr == 10) + 1))
-    out = {}
-    for line in cand:
-        off = int(starts[line - 1])
-        nxt = data.find(b"\n", off)
-        chunk = data[off:len(data) if nxt < 0 else nxt + 1]
-        while chunk.count(dialect.quote_char.encode("utf-8")) % 2 and nxt >= 0:
-            nxt = data.find(b"\n", nxt + 1)
-            chunk = data[off:len(data) if nxt < 0 else nxt + 1]
-        text = chunk.decode("utf-8", errors="replace")
-        row = next(csv.reader(io.StringIO(text, newline=""), **dialect.csv_args()), [])
-        out[line] = len(row) if row and (len(row) > 1 or row[0].strip()) else 0
-    return out
+    polars reads an empty last cell and a missing one (a short record, which it pads) alike. A record of ``c``
+    cells whose last ``e`` cells are empty ends with ``e`` separators; polars gives it ``e + width - c`` trailing
+    nulls. So from the trailing nulls ``k`` of each such record and the separators ``t`` that end its last line
+    (:func:`cmokit.package.survey.scan`), ``c = width - k + t`` (``t + 1`` when every cell is null).
+    """
+    import io
+
+    import numpy as np
+    import polars as pl
+
+    from cmokit.package import survey as sv
+
+    trailing = pl.col(positional[-1]).is_null()
+    k = trailing.cast(pl.Int64)
+    for c in reversed(positional[:-1]):
+        trailing = trailing & pl.col(c).is_null()
+        k = k + trailing.cast(pl.Int64)
+    cand = frame.filter(pl.col(positional[-1]).is_null()).select(
+        LINE, (pl.col(LINE) + pl.col("__emb")).alias("_end"), k.alias("_k"),
+        (pl.col(positional[0]).str.strip_chars() == "").fill_null(True).alias("_blank"))
+    if not cand.height:
+        return {}
+    if survey is None:  # the bytes are in memory
+        survey = sv.scan(io.BytesIO(data if data is not None else source), dialect.delimiter.encode())
+    end = cand.get_column("_end").to_numpy()
+    if end.max() > survey.lines:  # the file changed since it was looked through
+        return None
+    t = survey.trailing[end - 1].astype(np.int64)
+    if (t >= sv.CAP).any():
+        return None
+    width, nulls, blank = len(positional), cand.get_column("_k").to_numpy(), cand.get_column("_blank").to_numpy()
+    c = np.where(nulls < width, width - nulls + t, np.where(t > 0, t + 1, 0))
+    c = np.where((c == 1) & blank, 0, c)
+    return dict(zip(cand.get_column(LINE).to_list(), c.tolist(), strict=True))
 
 
 def _scanned(data: bytes, width: int, header_lines: int, positional: list[str], dialect: Dialect) -> pl.DataFrame:
