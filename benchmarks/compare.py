@@ -1,13 +1,15 @@
 """Benchmark: compare two reviewers' submissions of N studies each (default 100,000).
 
-    python benchmarks/compare.py [--studies 100000] [--seed 1] [--repeat 3] [--work DIR] [--worst]
+    python benchmarks/compare.py [--studies 100000] [--seed 1] [--repeat 3] [--work DIR] [--worst] [--blank-last]
 
 Makes a synthetic review with ``benchmarks/make_synthetic.py`` (no injected errors), copies its consensus into
 two reviewer folders, perturbs reviewer B (1% of studies get a different code, 1% a different free text, 1% their
 cmo rows renumbered in reverse, 0.1% missing from B), then times ``cmokit.extraction.compare.compare`` end to end
 (hashing, reading, normalising, matching, statistics and conflicts) and prints the figures. ``--worst``: instead,
 every cmo row of every study differs in its text (B rewrites a word of each free-text cell), so that every row
-goes through the similarity matching.
+goes through the similarity matching. ``--blank-last``: also, in both submissions, the last cell of a third of the
+rows of every table is empty and written as spreadsheets write it (nothing between the last comma and the line end;
+polars would write ``""``), so that the reader has to tell empty last cells from short records.
 
 Each timed run is its own process, so its peak memory (maximum resident set, in MiB) is the comparison's alone.
 Every run prints its wall time, its CPU time (all threads) and the load average of the machine just before it:
@@ -79,6 +81,20 @@ def worst(folder: Path) -> int:
     return cmo.height
 
 
+def blank_last(folder: Path, unquote_only: bool = False) -> None:
+    """Empty the last cell of every third row of each table (unless ``unquote_only``), and write empty last cells as
+    spreadsheets do: ``a,b,`` rather than polars' ``a,b,""``."""
+    import polars as pl
+
+    for f in folder.glob("*.csv"):
+        if not unquote_only:
+            df = pl.read_csv(f, infer_schema=False)
+            last = df.columns[-1]
+            df.with_columns(pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit("")).otherwise(pl.col(last))
+                            .alias(last)).write_csv(f)
+        f.write_bytes(f.read_bytes().replace(b',""\n', b",\n"))
+
+
 def child(work: Path) -> None:
     """One timed comparison in this process: print its figures as JSON. polars is not loaded before cmokit, as in
     the ``cmokit`` command (cmokit sets polars' allocator up before polars is loaded)."""
@@ -118,6 +134,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="Time compare this many times (default 3; 0: only build).")
     ap.add_argument("--work", type=Path, default=None, help="Folder to build in (default: a temporary folder).")
     ap.add_argument("--worst", action="store_true", help="Every cmo row of B differs in its text.")
+    ap.add_argument("--blank-last", action="store_true", help="A third of the last cells empty, as spreadsheets write.")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
@@ -138,8 +155,13 @@ def main() -> None:
         for f in (work / "extract" / "consensus").glob("*.csv"):
             if f.stem in tables:
                 shutil.copy2(f, dest / f.name)
+    if args.blank_last:
+        for who in ("a", "b"):
+            blank_last(work / "extract" / "reviewers" / who)
     changes = ({"cmo rows reworded": worst(work / "extract" / "reviewers" / "b")} if args.worst else
                perturb(work / "extract" / "reviewers" / "b", args.seed))
+    if args.blank_last:  # B was written again by polars
+        blank_last(work / "extract" / "reviewers" / "b", unquote_only=True)
     rows = sum(pl.scan_csv(f, infer_schema=False).select(pl.len()).collect().item()
                for f in (work / "extract" / "reviewers" / "a").glob("*.csv"))
     print(f"built {args.studies:,} studies ({rows:,} rows per reviewer) in {time.perf_counter() - t0:.1f} s; "
