@@ -70,17 +70,14 @@ class Packed:
         return pl.DataFrame([self.get_column(n) for n in names])
 
 
-def pack(df: pl.DataFrame, texts: list[str], others: list[str] = (), threshold: int | None = None
-         ) -> pl.DataFrame | Packed:
-    """``df`` with its columns ``texts`` (free text; their comparison columns ``~name`` are equal to them) and
-    ``others`` packed, when these take more than ``threshold`` bytes (default :data:`PACK_BYTES`); else ``df``."""
+def pack(df: pl.DataFrame, texts: list[str], threshold: int | None = None) -> pl.DataFrame | Packed:
+    """``df`` with its free-text columns ``texts`` (and their comparison columns ``~name``, equal to them) packed,
+    when they take more than ``threshold`` bytes (default :data:`PACK_BYTES`); else ``df`` itself."""
     limit = PACK_BYTES if threshold is None else threshold
     texts = [c for c in texts if c in df.columns]
-    aliases = {"~" + c: c for c in texts if "~" + c in df.columns}
-    names = texts + [c for c in others if c in df.columns and c not in aliases and c not in texts]
-    if not names or sum(df.get_column(c).estimated_size() for c in names) <= limit:
+    if not texts or sum(df.get_column(c).estimated_size() for c in texts) <= limit:
         return df
-    return Packed(df, names, aliases)
+    return Packed(df, texts, {"~" + c: c for c in texts if "~" + c in df.columns})
 
 
 def holds(df: pl.DataFrame | Packed | None, name: str) -> bool:

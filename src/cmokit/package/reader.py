@@ -276,8 +276,8 @@ def _records(data: bytes | None, source: Path | bytes, header: list[str], header
     Fast path: polars reads the file; the line of record i is ``1 + header lines + i + newlines inside the cells
     of records before it``; the total must match the file's line count. Records whose last cell is empty may be
     short (polars pads them silently): their cells are counted from the separators that end their last line
-    (:func:`_short_or_empty`). Anything odd (a long record,
-    stray quotes, a mismatch) switches to the exact vectorised scan of the bytes. ``data`` None: polars reads the
+    (:func:`_short_or_empty`). Anything odd (a long record, stray quotes, a mismatch) switches to the exact
+    vectorised scan of the bytes. ``data`` None: polars reads the
     file ``source`` (whose ``survey`` says what the bytes would), and its bytes are read only if a slower path
     needs them.
     """
@@ -350,7 +350,7 @@ def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: in
     last_line, last_emb = frame.select(pl.col(LINE).last(), pl.col("__emb").last()).row(0)
     if last_line + last_emb != total_lines:
         return None
-    cells = _short_or_empty(frame, positional, source, survey, data, dialect) if width > 1 else {}
+    cells = _short_or_empty(frame, positional, survey, data, dialect) if width > 1 else {}
     if cells is None:
         return None
     frame = frame.drop("__emb")
@@ -362,8 +362,8 @@ def _fast(data: bytes | None, source: Path | bytes, width: int, header_lines: in
     return frame.filter(~blank) if blank.any() else frame
 
 
-def _short_or_empty(frame: pl.DataFrame, positional: list[str], source: Path | bytes, survey: Survey | None,
-                    data: bytes | None, dialect: Dialect) -> dict[int, int] | None:
+def _short_or_empty(frame: pl.DataFrame, positional: list[str], survey: Survey | None, data: bytes | None,
+                    dialect: Dialect) -> dict[int, int] | None:
     """Cells of the records whose last cell polars read as null (0 for a blank line), by their first line; None
     when the survey cannot say (the exact scan decides).
 
@@ -390,7 +390,7 @@ def _short_or_empty(frame: pl.DataFrame, positional: list[str], source: Path | b
     if not cand.height:
         return {}
     if survey is None:  # the bytes are in memory
-        survey = sv.scan(io.BytesIO(data if data is not None else source), dialect.delimiter.encode())
+        survey = sv.scan(io.BytesIO(data), dialect.delimiter.encode())
     end = cand.get_column("_end").to_numpy()
     if end.max() > survey.lines:  # the file changed since it was looked through
         return None

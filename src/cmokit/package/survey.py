@@ -2,11 +2,11 @@
 
 Reading a file's bytes into memory and parsing them costs the file's size twice at the peak (the bytes, then the
 table). For a large file of the usual kind (UTF-8 without a byte-order mark, the default dialect) the reader
-instead looks through the file once in pieces of :data:`PIECE` bytes, reused, for what it needs before parsing
-(the first lines, the number of lines, a NUL byte, anything but whitespace), and lets polars read the file itself.
-The bytes are read whole only when they are needed after all (a record to recount, the exact scan, text that is
-not UTF-8): the same checks, in the same order, on the same bytes, so the table and problems are the same either
-way (a test reads files of every kind both ways).
+instead looks through the file once in pieces of :data:`PIECE` bytes, one buffer reused, for what it needs beside
+polars' table (the first lines, the number of lines, a NUL byte, anything but whitespace, and per line the
+separators that end it, which tell an empty last cell from a missing one), and lets polars read the file itself.
+The bytes are read whole only when they are needed after all (the exact scan, text that is not UTF-8), so the
+table and problems are the same either way (``tests/test_reader_survey.py`` reads files of every kind both ways).
 """
 
 from __future__ import annotations
